@@ -1,0 +1,340 @@
+"""Checks of the book as a whole: chapters, table of contents, environment, built site.
+
+Every failure names the file (and the cell, page or entry) it is about.
+The site build (class ``TestSite``, marker ``build``) takes the longest; deselect
+it with ``pytest -m "not build"``. ``make test`` runs it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "chapters"
+sys.path.insert(0, str(ROOT / "scripts"))
+import colab_cell  # noqa: E402
+
+PAGE_BUDGET_BYTES = 2_500_000  # DESIGN.md: a chapter page stays under 2.5 MB
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def chapter_files() -> list[Path]:
+    return sorted(
+        p
+        for p in CHAPTERS.rglob("*")
+        if p.suffix in {".ipynb", ".md"} and ".ipynb_checkpoints" not in p.parts
+    )
+
+
+def notebooks() -> list[Path]:
+    return [p for p in chapter_files() if p.suffix == ".ipynb"]
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf8"))
+
+
+def toc() -> dict:
+    return yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8"))
+
+
+def toc_files(node: object) -> list[str]:
+    """Every `file:` entry of _toc.yml, in reading order (parts, chapters, sections)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("file"), str):
+            found.append(node["file"])
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key) or []:
+                found += toc_files(child)
+    return found
+
+
+def source_of(entry: str) -> Path | None:
+    """The file behind a toc entry (entries may omit the suffix)."""
+    path = ROOT / entry
+    if path.suffix in {".ipynb", ".md"}:
+        return path if path.is_file() else None
+    for suffix in (".ipynb", ".md"):
+        if path.with_suffix(suffix).is_file():
+            return path.with_suffix(suffix)
+    return None
+
+
+def nb_ids() -> list[str]:
+    return [rel(p) for p in notebooks()]
+
+
+# --------------------------------------------------------------------------- chapters
+
+
+def test_there_are_chapters():
+    assert notebooks(), f"no notebooks under {rel(CHAPTERS)}/"
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=nb_ids())
+def test_notebook_is_stored_without_outputs(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    stored = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        what = []
+        if cell.get("outputs"):
+            what.append(f"{len(cell.outputs)} output(s)")
+        if cell.get("execution_count") is not None:
+            what.append(f"execution_count {cell.execution_count}")
+        if what:
+            stored.append(
+                f"{rel(path)}: cell {index} (id {cell.get('id')}) stores {', '.join(what)}"
+            )
+    assert not stored, (
+        "notebooks are committed without outputs; clear them with "
+        f"`jupyter nbconvert --clear-output --inplace {rel(path)}`:\n" + "\n".join(stored)
+    )
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=nb_ids())
+def test_notebook_has_python3_kernelspec(path: Path):
+    spec = nbformat.read(path, as_version=4).metadata.get("kernelspec") or {}
+    assert spec.get("name") == "python3", (
+        f"{rel(path)}: metadata.kernelspec.name is {spec.get('name')!r}, expected 'python3'"
+    )
+    assert spec.get("language", "python") == "python", (
+        f"{rel(path)}: metadata.kernelspec.language is {spec.get('language')!r}, expected 'python'"
+    )
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=nb_ids())
+def test_first_code_cell_is_colab_install_cell(path: Path):
+    found = colab_cell.problems(path, colab_cell.expected_source())
+    assert not found, "\n".join(found)
+
+
+def test_colab_cell_installs_from_configured_repository():
+    url, branch = colab_cell.repository()
+    assert f"git+{url}@{branch}" in colab_cell.expected_source()
+
+
+def _run_colab_cell(monkeypatch: pytest.MonkeyPatch, *, importable: bool, on_colab: bool):
+    """Execute the Colab cell with `optimizers` importable or not, on Colab or not."""
+    import importlib.util
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    if not importable:
+        real_find_spec = importlib.util.find_spec
+
+        def find_spec(name: str, *args: object, **kwargs: object) -> object:
+            return None if name == "optimizers" else real_find_spec(name, *args, **kwargs)
+
+        monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    exec(compile(colab_cell.expected_source(), "colab-cell", "exec"), {})
+    return calls
+
+
+def test_colab_cell_does_nothing_when_package_is_importable(monkeypatch: pytest.MonkeyPatch):
+    """Locally, on Binder and in CI: no install, no network."""
+    calls = _run_colab_cell(monkeypatch, importable=True, on_colab=False)
+    assert calls == [], "the Colab cell ran a command although `optimizers` is importable"
+    assert _run_colab_cell(monkeypatch, importable=True, on_colab=True) == []
+
+
+def test_colab_cell_raises_off_colab_without_package(monkeypatch: pytest.MonkeyPatch):
+    with pytest.raises(ModuleNotFoundError):
+        _run_colab_cell(monkeypatch, importable=False, on_colab=False)
+
+
+def test_colab_cell_installs_on_colab(monkeypatch: pytest.MonkeyPatch):
+    calls = _run_colab_cell(monkeypatch, importable=False, on_colab=True)
+    url, branch = colab_cell.repository()
+    assert len(calls) == 1 and calls[0][-1] == f"git+{url}@{branch}", calls
+
+
+# --------------------------------------------------------------------------- table of contents
+
+
+def test_toc_root_exists():
+    root = toc().get("root")
+    assert root and source_of(root), f"_toc.yml: root {root!r} has no .md/.ipynb file"
+
+
+def test_every_toc_entry_has_a_file():
+    missing = [e for e in toc_files(toc()) if source_of(e) is None]
+    missing = [e for e in missing if e != toc().get("root")]
+    assert not missing, "_toc.yml lists entries with no .ipynb/.md file: " + ", ".join(
+        f"{e} (expected {e}.ipynb or {e}.md)" for e in missing
+    )
+
+
+def test_every_chapter_file_is_in_toc():
+    listed = {source_of(e) for e in toc_files(toc())}
+    absent = [rel(p) for p in chapter_files() if p not in listed]
+    assert not absent, "files under chapters/ that _toc.yml does not list: " + ", ".join(
+        f"{p} (add `- file: {p.rsplit('.', 1)[0]}`)" for p in absent
+    )
+
+
+def test_toc_lists_each_file_once():
+    entries = [str(source_of(e)) for e in toc_files(toc())]
+    twice = sorted({rel(Path(e)) for e in entries if entries.count(e) > 1})
+    assert not twice, f"_toc.yml lists these more than once: {', '.join(twice)}"
+
+
+# --------------------------------------------------------------------------- the built site
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[tuple[str, str]] = []  # (src, inline body)
+        self.links: list[str] = []
+        self._in_script: dict[str, str | None] | None = None
+        self._body: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "script":
+            self._in_script = attributes
+            self._body = []
+        elif tag == "a" and attributes.get("href"):
+            self.links.append(html.unescape(attributes["href"] or ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script is not None:
+            self._body.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._in_script is not None:
+            src = self._in_script.get("src") or ""
+            kind = self._in_script.get("type") or ""
+            self.scripts.append((src, kind + "".join(self._body).strip()))
+            self._in_script = None
+
+
+def parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf8"))
+    return page
+
+
+def chapter_docnames() -> list[str]:
+    return [e.removesuffix(".ipynb").removesuffix(".md") for e in toc_files(toc())]
+
+
+def jupyter_book() -> str:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    return str(exe) if exe.exists() else "jupyter-book"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the whole book once, as `make book` does, into a temporary folder."""
+    out = tmp_path_factory.mktemp("site")
+    cmd = [
+        jupyter_book(), "build", str(ROOT), "--path-output", str(out),
+        "--builder", "html", "-W", "-n", "--keep-going", "--all",
+    ]  # fmt: skip
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
+    log = out / "build.log"
+    log.write_text(run.stdout + "\n" + run.stderr, encoding="utf8")
+    if run.returncode != 0:
+        text = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + "\n" + run.stderr)
+        lines = text.splitlines()
+        keys = ("WARNING", "ERROR", "Error", "error:", "Exception", ".ipynb", ".md:")
+        relevant = [ln for ln in lines if any(k in ln for k in keys)]
+        pytest.fail(
+            "the site build failed (`jupyter-book build . -W -n --keep-going`); "
+            f"full log: {log}\n" + "\n".join(relevant[-60:] or lines[-60:]),
+            pytrace=False,
+        )
+    return out / "_build" / "html"
+
+
+@pytest.mark.build
+class TestSite:
+    def test_build_succeeds(self, site: Path):
+        assert (site / "index.html").is_file(), f"{site}/index.html missing"
+
+    def test_every_chapter_page_exists(self, site: Path):
+        missing = [f"{d}.html" for d in chapter_docnames() if not (site / f"{d}.html").is_file()]
+        assert not missing, f"built site lacks pages for _toc.yml entries: {', '.join(missing)}"
+
+    def test_no_script_is_included_twice(self, site: Path):
+        problems = []
+        for page in sorted(site.rglob("*.html")):
+            scripts = parse(page).scripts
+            thebe = sum("THEBE_JS_URL" in body for _, body in scripts)
+            if thebe > 1:
+                problems.append(f"{rel(page)}: declares THEBE_JS_URL {thebe} times")
+            seen: set[tuple[str, str]] = set()
+            for script in scripts:
+                if script in seen and (script[0] or script[1]):
+                    problems.append(
+                        f"{page.relative_to(site)}: script twice: {script[0] or script[1][:80]}"
+                    )
+                seen.add(script)
+        assert not problems, "\n".join(problems)
+
+    @pytest.mark.parametrize("docname", chapter_docnames())
+    def test_chapter_offers_its_notebook_for_download(self, site: Path, docname: str):
+        if not (ROOT / f"{docname}.ipynb").is_file():
+            pytest.skip(f"{docname} is not a notebook")
+        page = site / f"{docname}.html"
+        links = {urlsplit(link).path for link in parse(page).links}
+        depth = docname.count("/")
+        expected = "../" * depth + f"_sources/{docname}.ipynb"
+        assert expected in links, f"{docname}.html has no download link to {expected}"
+        assert (site / "_sources" / f"{docname}.ipynb").is_file(), (
+            f"_sources/{docname}.ipynb missing from the built site"
+        )
+
+    @pytest.mark.parametrize("docname", chapter_docnames())
+    def test_launch_buttons_point_at_configured_repository(self, site: Path, docname: str):
+        if not (ROOT / f"{docname}.ipynb").is_file():
+            pytest.skip(f"{docname} is not a notebook")
+        cfg = config()
+        url = cfg["repository"]["url"].rstrip("/").removesuffix(".git")
+        branch = cfg["repository"]["branch"]
+        org_repo = urlsplit(url).path.strip("/")
+        launch = cfg["launch_buttons"]
+        binder = (
+            f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{org_repo}/{branch}"
+            f"?urlpath=lab/tree/{docname}.ipynb"
+        )
+        colab = f"{launch['colab_url'].rstrip('/')}/github/{org_repo}/blob/{branch}/{docname}.ipynb"
+        links = parse(site / f"{docname}.html").links
+        for name, expected in (("Binder", binder), ("Colab", colab), ("repository", url)):
+            assert expected in links, (
+                f"{docname}.html: no {name} link {expected}; links to other hosts: "
+                + ", ".join(sorted({ln for ln in links if ln.startswith("http")}))
+            )
+
+    @pytest.mark.parametrize("docname", chapter_docnames())
+    def test_colab_cell_is_hidden_and_page_within_budget(self, site: Path, docname: str):
+        page = site / f"{docname}.html"
+        text = page.read_text(encoding="utf8")
+        assert colab_cell.MARKER not in text, f"{docname}.html shows the Colab install cell"
+        size = page.stat().st_size
+        assert size <= PAGE_BUDGET_BYTES, (
+            f"{docname}.html is {size / 1e6:.2f} MB, over the {PAGE_BUDGET_BYTES / 1e6} MB budget"
+        )
