@@ -23,6 +23,11 @@ export PIP_NO_INPUT := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
+# A venv whose python no longer runs (moved, or its base Python removed) is rebuilt.
+ifneq ($(shell $(BIN)/python -c "import sys; print(sys.version_info[:2] == (3, 11))" 2>/dev/null),True)
+  $(shell rm -f $(STAMP))
+endif
+
 .PHONY: book test venv check-env lint colab-cell clean clean-venv help
 .DEFAULT_GOAL := help
 

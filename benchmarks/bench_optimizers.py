@@ -71,24 +71,32 @@ def adam_vs_torch(repeats: int, use_torch: bool) -> None:
             ratios.append(a / b)
         print(f"Adam.step, {N:,} float64 parameters, {repeats} alternating single steps")
         print(f"  ours  median {1e3 * statistics.median(ours_times):7.2f} ms")
-        print(f"  torch median {1e3 * statistics.median(torch_times):7.2f} ms "
-              f"(torch {torch.__version__}, 1 thread, foreach=False)")
-        print(f"  ratio ours/torch: median of pairwise ratios {statistics.median(ratios):.2f}x "
-              f"(quartiles {np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f})")
+        print(
+            f"  torch median {1e3 * statistics.median(torch_times):7.2f} ms "
+            f"(torch {torch.__version__}, 1 thread, foreach=False)"
+        )
+        print(
+            f"  ratio ours/torch: median of pairwise ratios {statistics.median(ratios):.2f}x "
+            f"(quartiles {np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f})"
+        )
     else:
         for _ in range(5):
             ours()
         ours_times = timed(ours, repeats)
-        print(f"Adam.step, {N:,} float64 parameters: median "
-              f"{1e3 * statistics.median(ours_times):.2f} ms")
+        print(
+            f"Adam.step, {N:,} float64 parameters: median "
+            f"{1e3 * statistics.median(ours_times):.2f} ms"
+        )
 
     # memory-streaming bound: move the 7 x 8 MB that Adam must read or write
     source = rng.normal(size=N * 7 // 2)
     target = np.empty_like(source)
     copy_times = timed(lambda: np.copyto(target, source), repeats)
     bound = statistics.median(copy_times)
-    print(f"  streaming bound (copy 56 MB: 28 MB read + 28 MB written): {1e3 * bound:.2f} ms; "
-          f"ours is {statistics.median(ours_times) / bound:.1f}x the bound")
+    print(
+        f"  streaming bound (copy 56 MB: 28 MB read + 28 MB written): {1e3 * bound:.2f} ms; "
+        f"ours is {statistics.median(ours_times) / bound:.1f}x the bound"
+    )
 
 
 def run_batch(repeats: int) -> None:
@@ -96,8 +104,16 @@ def run_batch(repeats: int) -> None:
     x0 = rng.uniform(-8, 8, size=(1000, 2))
     bowl = opt.elongated_bowl()
     print("run(), 1,000 start points x 100 steps on the elongated bowl (median)")
-    for rule in (opt.SGD(0.1), opt.Momentum(0.1), opt.Nesterov(0.1), opt.AdaGrad(1.5),
-                 opt.RMSprop(0.1), opt.Adam(0.3), opt.NAdam(0.3), opt.Adadelta()):
+    for rule in (
+        opt.SGD(0.1),
+        opt.Momentum(0.1),
+        opt.Nesterov(0.1),
+        opt.AdaGrad(1.5),
+        opt.RMSprop(0.1),
+        opt.Adam(0.3),
+        opt.NAdam(0.3),
+        opt.Adadelta(),
+    ):
         t = statistics.median(timed(lambda rule=rule: opt.run(rule, bowl, x0, 100), repeats))
         print(f"  {rule.name:9s} {1e3 * t:6.1f} ms")
 

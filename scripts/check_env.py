@@ -27,6 +27,8 @@ FIX = "to reinstall the pinned set run: make clean-venv && make test"
 
 # distribution name -> module to import, where the two differ beyond '-' -> '_'
 MODULES = {"pytest-xdist": "xdist", "ipykernel": "ipykernel_launcher"}
+# not imported: ruff is a binary (run below); jupyterlab only serves students (1.3 s import)
+NO_IMPORT = {"ruff", "jupyterlab"}
 # modules whose import is worth a deeper look (they are what the book runs)
 EXTRA_IMPORTS = {"matplotlib": ["matplotlib.pyplot"], "jupyter-book": ["jupyter_book.cli.main"]}
 
@@ -82,12 +84,15 @@ def check_pins(reqs: list[Requirement]) -> list[str]:
         if installed != version:
             errors.append(f"wrong version of {name}: {installed} installed, {where} pins {line}")
         for module in [MODULES.get(key, key.replace("-", "_")), *EXTRA_IMPORTS.get(key, [])]:
-            if key == "ruff":
-                continue  # a binary: checked below by running it
+            if key in NO_IMPORT:
+                continue
             try:
-                importlib.import_module(module)
+                imported = importlib.import_module(module)
             except Exception as exc:  # any failure means a broken install
                 errors.append(f"broken dependency: {name} ({where}): import {module}: {exc!r}")
+                continue
+            if getattr(imported, "__file__", None) is None:  # files gone: a namespace package
+                errors.append(f"broken dependency: {name} ({where}): {module} has no files")
         if key == "ruff":
             run = subprocess.run(
                 [sys.executable, "-m", "ruff", "--version"], capture_output=True, text=True

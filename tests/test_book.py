@@ -127,7 +127,8 @@ def test_first_code_cell_is_colab_install_cell(path: Path):
 
 def test_colab_cell_installs_from_configured_repository():
     url, branch = colab_cell.repository()
-    assert f"git+{url}@{branch}" in colab_cell.expected_source()
+    source = colab_cell.expected_source()
+    assert f'"--branch", "{branch}", "{url}"' in source
 
 
 def _run_colab_cell(monkeypatch: pytest.MonkeyPatch, *, importable: bool, on_colab: bool):
@@ -136,6 +137,7 @@ def _run_colab_cell(monkeypatch: pytest.MonkeyPatch, *, importable: bool, on_col
 
     calls: list[list[str]] = []
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the cell may prepend the clone
     if on_colab:
         monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
     else:
@@ -166,7 +168,10 @@ def test_colab_cell_raises_off_colab_without_package(monkeypatch: pytest.MonkeyP
 def test_colab_cell_installs_on_colab(monkeypatch: pytest.MonkeyPatch):
     calls = _run_colab_cell(monkeypatch, importable=False, on_colab=True)
     url, branch = colab_cell.repository()
-    assert len(calls) == 1 and calls[0][-1] == f"git+{url}@{branch}", calls
+    clone = "/content/optimizers-book"
+    assert calls[0] == ["git", "clone", "--depth", "1", "--branch", branch, url, clone], calls
+    assert calls[1] == [sys.executable, "-m", "pip", "install", "--quiet", "-e", clone], calls
+    assert len(calls) == 2 and sys.path[0] == clone
 
 
 # --------------------------------------------------------------------------- table of contents
@@ -245,8 +250,27 @@ def jupyter_book() -> str:
     return str(exe) if exe.exists() else "jupyter-book"
 
 
+class Build:
+    """The outcome of one site build: where the HTML is, and what went wrong."""
+
+    def __init__(self, html: Path, failure: str | None) -> None:
+        self.html = html
+        self.failure = failure
+
+
+def _build_failure(run: subprocess.CompletedProcess[str], log: Path) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + "\n" + run.stderr)
+    lines = [ln for ln in text.splitlines() if "[IPKernelApp]" not in ln]
+    keys = ("WARNING", "ERROR", "Error", "error:", "Exception", "Traceback", "failed")
+    relevant = [ln for ln in lines if any(k in ln for k in keys)]
+    return (
+        f"the site build failed (jupyter-book build . -W -n --keep-going --all, exit code "
+        f"{run.returncode}); full log: {log}\n" + "\n".join(relevant[-60:] or lines[-60:])
+    )
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Build the whole book once, as `make book` does, into a temporary folder."""
     out = tmp_path_factory.mktemp("site")
     cmd = [
@@ -257,59 +281,64 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
     log = out / "build.log"
     log.write_text(run.stdout + "\n" + run.stderr, encoding="utf8")
-    if run.returncode != 0:
-        text = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + "\n" + run.stderr)
-        lines = text.splitlines()
-        keys = ("WARNING", "ERROR", "Error", "error:", "Exception", ".ipynb", ".md:")
-        relevant = [ln for ln in lines if any(k in ln for k in keys)]
-        pytest.fail(
-            "the site build failed (`jupyter-book build . -W -n --keep-going`); "
-            f"full log: {log}\n" + "\n".join(relevant[-60:] or lines[-60:]),
-            pytrace=False,
-        )
-    return out / "_build" / "html"
+    html_dir = out / "_build" / "html"
+    return Build(html_dir, _build_failure(run, log) if run.returncode else None)
+
+
+@pytest.fixture
+def html_dir(site: Build) -> Path:
+    """The built HTML, for the checks that need a successful build."""
+    if site.failure:
+        pytest.skip("the site build failed: see TestSite::test_build_succeeds")
+    return site.html
 
 
 @pytest.mark.build
 class TestSite:
-    def test_build_succeeds(self, site: Path):
-        assert (site / "index.html").is_file(), f"{site}/index.html missing"
+    def test_build_succeeds(self, site: Build):
+        if site.failure:
+            pytest.fail(site.failure, pytrace=False)
+        assert (site.html / "index.html").is_file(), f"{site.html}/index.html missing"
 
-    def test_every_chapter_page_exists(self, site: Path):
-        missing = [f"{d}.html" for d in chapter_docnames() if not (site / f"{d}.html").is_file()]
+    def test_every_chapter_page_exists(self, html_dir: Path):
+        missing = [
+            f"{d}.html" for d in chapter_docnames() if not (html_dir / f"{d}.html").is_file()
+        ]
         assert not missing, f"built site lacks pages for _toc.yml entries: {', '.join(missing)}"
 
-    def test_no_script_is_included_twice(self, site: Path):
+    def test_no_script_is_included_twice(self, html_dir: Path):
         problems = []
-        for page in sorted(site.rglob("*.html")):
+        for page in sorted(html_dir.rglob("*.html")):
             scripts = parse(page).scripts
             thebe = sum("THEBE_JS_URL" in body for _, body in scripts)
             if thebe > 1:
-                problems.append(f"{rel(page)}: declares THEBE_JS_URL {thebe} times")
+                problems.append(
+                    f"{page.relative_to(html_dir)}: declares THEBE_JS_URL {thebe} times"
+                )
             seen: set[tuple[str, str]] = set()
             for script in scripts:
                 if script in seen and (script[0] or script[1]):
                     problems.append(
-                        f"{page.relative_to(site)}: script twice: {script[0] or script[1][:80]}"
+                        f"{page.relative_to(html_dir)}: script twice: {script[0] or script[1][:80]}"
                     )
                 seen.add(script)
         assert not problems, "\n".join(problems)
 
     @pytest.mark.parametrize("docname", chapter_docnames())
-    def test_chapter_offers_its_notebook_for_download(self, site: Path, docname: str):
+    def test_chapter_offers_its_notebook_for_download(self, html_dir: Path, docname: str):
         if not (ROOT / f"{docname}.ipynb").is_file():
             pytest.skip(f"{docname} is not a notebook")
-        page = site / f"{docname}.html"
+        page = html_dir / f"{docname}.html"
         links = {urlsplit(link).path for link in parse(page).links}
         depth = docname.count("/")
         expected = "../" * depth + f"_sources/{docname}.ipynb"
         assert expected in links, f"{docname}.html has no download link to {expected}"
-        assert (site / "_sources" / f"{docname}.ipynb").is_file(), (
+        assert (html_dir / "_sources" / f"{docname}.ipynb").is_file(), (
             f"_sources/{docname}.ipynb missing from the built site"
         )
 
     @pytest.mark.parametrize("docname", chapter_docnames())
-    def test_launch_buttons_point_at_configured_repository(self, site: Path, docname: str):
+    def test_launch_buttons_point_at_configured_repository(self, html_dir: Path, docname: str):
         if not (ROOT / f"{docname}.ipynb").is_file():
             pytest.skip(f"{docname} is not a notebook")
         cfg = config()
@@ -322,7 +351,7 @@ class TestSite:
             f"?urlpath=lab/tree/{docname}.ipynb"
         )
         colab = f"{launch['colab_url'].rstrip('/')}/github/{org_repo}/blob/{branch}/{docname}.ipynb"
-        links = parse(site / f"{docname}.html").links
+        links = parse(html_dir / f"{docname}.html").links
         for name, expected in (("Binder", binder), ("Colab", colab), ("repository", url)):
             assert expected in links, (
                 f"{docname}.html: no {name} link {expected}; links to other hosts: "
@@ -330,11 +359,33 @@ class TestSite:
             )
 
     @pytest.mark.parametrize("docname", chapter_docnames())
-    def test_colab_cell_is_hidden_and_page_within_budget(self, site: Path, docname: str):
-        page = site / f"{docname}.html"
+    def test_colab_cell_is_hidden_and_page_within_budget(self, html_dir: Path, docname: str):
+        page = html_dir / f"{docname}.html"
         text = page.read_text(encoding="utf8")
         assert colab_cell.MARKER not in text, f"{docname}.html shows the Colab install cell"
         size = page.stat().st_size
         assert size <= PAGE_BUDGET_BYTES, (
             f"{docname}.html is {size / 1e6:.2f} MB, over the {PAGE_BUDGET_BYTES / 1e6} MB budget"
         )
+
+    @pytest.mark.parametrize("docname", chapter_docnames())
+    def test_page_has_static_players_and_no_widget_machinery(self, html_dir: Path, docname: str):
+        """The site shows each Explorable's precomputed player, never a dead widget."""
+        text = (html_dir / f"{docname}.html").read_text(encoding="utf8")
+        source = ROOT / f"{docname}.ipynb"
+        explorables = (
+            source.read_text(encoding="utf8").count("Explorable(") if source.exists() else 0
+        )
+        # each Explorable's player is one <figure> holding at least one range input or checkbox
+        players = text.count('class="optx-explorable"')
+        assert players >= min(explorables, 1), (
+            f"{docname}.html: {explorables} Explorable call(s) in the notebook but {players} "
+            "static player(s) on the page"
+        )
+        for marker, why in [
+            ("application/vnd.jupyter.widget-state+json", "embedded widget state"),
+            ("application/vnd.jupyter.widget-view+json", "a widget view instead of the player"),
+            ("html-manager", "the ipywidgets html-manager from a CDN"),
+            ("require.min.js", "require.js from a CDN"),
+        ]:
+            assert marker not in text, f"{docname}.html contains {why} ({marker!r})"

@@ -61,7 +61,7 @@ def one(figure):
     return Explorable(
         figure,
         frame,
-        [Slider("lr", "learning rate", LRS, default=0.1)],
+        sliders=[Slider("lr", "learning rate", LRS, default=0.1)],
         alt="Gradient descent on a bowl",
         caption="Drag the learning rate.",
     )
@@ -207,6 +207,11 @@ def test_bad_sliders_are_refused(figure):
     with pytest.raises(ValueError, match="max_frames"):
         Explorable(figure, frame, many, alt="x")
     assert MAX_FRAMES >= 100  # a 10 x 10 grid is allowed
+
+
+def test_frame_must_take_the_slider_names(figure):
+    with pytest.raises(TypeError, match=r"\['rate'\]"):
+        Explorable(figure, frame, [Slider("rate", "learning rate", LRS)], alt="x")
 
 
 def test_bad_overlay_items_are_reported(figure):
