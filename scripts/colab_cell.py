@@ -49,10 +49,9 @@ if importlib.util.find_spec("optimizers") is None:
         )
     import subprocess
 
+    url, branch = "{url}", "{branch}"
     clone = "/content/optimizers-book"
-    subprocess.run(
-        ["git", "clone", "--depth", "1", "--branch", "{branch}", "{url}", clone], check=True
-    )
+    subprocess.run(["git", "clone", "--depth", "1", "--branch", branch, url, clone], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", clone], check=True)
     sys.path.insert(0, clone)  # an editable install is seen by new processes; this one too
     importlib.invalidate_caches()"""

@@ -128,7 +128,16 @@ def test_first_code_cell_is_colab_install_cell(path: Path):
 def test_colab_cell_installs_from_configured_repository():
     url, branch = colab_cell.repository()
     source = colab_cell.expected_source()
-    assert f'"--branch", "{branch}", "{url}"' in source
+    assert f'url, branch = "{url}", "{branch}"' in source
+
+
+def test_colab_cell_is_stable_under_ruff_format():
+    """`ruff format` runs over the notebooks; it must not rewrite the generated cell."""
+    source = colab_cell.expected_source() + "\n"
+    ruff = [sys.executable, "-m", "ruff", "format", "--stdin-filename", "cell.py", "-"]
+    formatted = subprocess.run(ruff, input=source, capture_output=True, text=True, cwd=ROOT)
+    assert formatted.returncode == 0, formatted.stderr
+    assert formatted.stdout == source, "ruff format changes the Colab cell template"
 
 
 def _run_colab_cell(monkeypatch: pytest.MonkeyPatch, *, importable: bool, on_colab: bool):
