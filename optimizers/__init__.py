@@ -10,7 +10,7 @@
     path = opt.run(adam, opt.elongated_bowl(), x0, steps=30)
 """
 
-from . import data, models, schedules
+from . import analysis, data, models, schedules
 from .data import load_digits, load_seattle_temperatures, minibatches, train_test_split
 from .ema import effective_window, ema, ema_weights
 from .landscapes import (
@@ -66,6 +66,7 @@ __all__ = [
     "State",
     "TrainResult",
     "TwoMinima",
+    "analysis",
     "data",
     "divergence_step",
     "effective_window",

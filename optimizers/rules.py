@@ -213,7 +213,7 @@ class Momentum(Optimizer):
     (``beta = 0`` is plain gradient descent). Three forms are in use, all with v = 0 at
     the start, and ``form`` chooses which one this object computes:
 
-    ``"standard"`` (torch.optim, Keras, this book)
+    ``"standard"`` (torch.optim, this book)
         .. math:: v ← β v + g, \qquad θ ← θ − η_t v
 
         Equals ``torch.optim.SGD(params, lr=lr, momentum=beta)``.
@@ -222,7 +222,7 @@ class Momentum(Optimizer):
 
         The same path as ``"standard"`` with learning rate ``(1 − β) η_t``. It is *not*
         torch's ``dampening=beta``, whose first step is undampened.
-    ``"velocity"`` (Sutskever et al. 2013, CS231n, Deep Learning from Scratch)
+    ``"velocity"`` (Keras, Sutskever et al. 2013, CS231n, Deep Learning from Scratch)
         .. math:: v ← β v − η_t g, \qquad θ ← θ + v
 
         With a constant learning rate, the same path as ``"standard"``
@@ -271,9 +271,9 @@ class Nesterov(Optimizer):
     .. math:: v ← β v − η\,∇f(x + β v), \qquad x ← x + v
 
     and with a constant learning rate it is the same algorithm written for the
-    look-ahead point θ = x + βv: the θ this class returns are exactly those
-    look-ahead points (:func:`nesterov_lookahead_path` computes both and the
-    tests check it).
+    look-ahead point θ = x + βv: the θ this class returns are those look-ahead
+    points, equal up to rounding (about 1e-15); :func:`nesterov_lookahead_path`
+    computes both forms and the tests check it.
     """
 
     name = "Nesterov"
