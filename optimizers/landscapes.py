@@ -295,6 +295,37 @@ class Plateau(Landscape):
         return (2 / w2) * self._bump(p)[..., None, None] * (eye - (2 / w2) * outer)
 
 
+@dataclass(eq=False)
+class Slope(Landscape):
+    """f(θ) = a·θ: a plane with the same gradient ``a`` everywhere, and no minimum.
+
+    The simplest test of how an optimizer scales its steps: plain gradient descent
+    steps η·a every time, momentum speeds up to η·a/(1 − β), AdaGrad slows down
+    like η/√t. ``Slope([1.0])`` is the one-dimensional L(θ) = θ.
+    """
+
+    a: Any = (1.0, 1.0)
+    name: str = "slope"
+    dim: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        a = as_float_array("a", self.a)
+        if a.ndim != 1 or a.size == 0:
+            raise ValueError(f"a must be a non-empty 1-D array of slopes, got shape {a.shape}")
+        self.a = a
+        self.dim = a.size
+
+    def value(self, points: Any) -> np.ndarray:
+        return self._points(points) @ self.a
+
+    def grad(self, points: Any) -> np.ndarray:
+        return np.broadcast_to(self.a, self._points(points).shape).copy()
+
+    def hessian(self, points: Any) -> np.ndarray:
+        p = self._points(points)
+        return np.zeros((*p.shape, self.dim))
+
+
 ALL_LANDSCAPES = (
     elongated_bowl,
     ill_conditioned_quadratic,
@@ -303,4 +334,5 @@ ALL_LANDSCAPES = (
     Saddle,
     MonkeySaddle,
     Plateau,
+    Slope,
 )

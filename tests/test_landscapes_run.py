@@ -111,6 +111,16 @@ def test_rosenbrock_minimum_and_saddle_hessians():
     np.testing.assert_array_equal(opt.MonkeySaddle().hessian(np.zeros(2)), 0)
 
 
+def test_slope_has_the_same_gradient_everywhere_in_any_dimension():
+    line = opt.Slope([1.0])
+    np.testing.assert_array_equal(line.grad(np.array([[0.0], [5.0]])), [[1.0], [1.0]])
+    assert line.value(np.array([3.0])) == 3.0
+    path = opt.run(opt.SGD(0.1), line, [0.0], 3)
+    np.testing.assert_allclose(path[:, 0], [0.0, -0.1, -0.2, -0.3])
+    with pytest.raises(ValueError, match="a must be a non-empty 1-D array"):
+        opt.Slope([])
+
+
 def test_plateau_gradient_is_tiny_far_from_the_well():
     p = opt.Plateau()
     assert np.linalg.norm(p.grad(np.array([3.0, 0.0]))) < 1e-3
