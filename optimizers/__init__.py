@@ -10,7 +10,7 @@
     path = opt.run(adam, opt.elongated_bowl(), x0, steps=30)
 """
 
-from . import analysis, data, models, schedules
+from . import analysis, data, minibatch, models, schedules
 from .data import load_digits, load_seattle_temperatures, minibatches, train_test_split
 from .ema import effective_window, ema, ema_weights
 from .landscapes import (
@@ -25,7 +25,7 @@ from .landscapes import (
     elongated_bowl,
     ill_conditioned_quadratic,
 )
-from .models import MLP, LeastSquares, LogisticRegression, TrainResult, train
+from .models import MLP, Checkpoints, LeastSquares, LogisticRegression, TrainResult, train
 from .rules import (
     SGD,
     Adadelta,
@@ -50,6 +50,7 @@ __all__ = [
     "Adadelta",
     "Adam",
     "AdamW",
+    "Checkpoints",
     "DivergenceWarning",
     "Landscape",
     "LeastSquares",
@@ -78,6 +79,7 @@ __all__ = [
     "ill_conditioned_quadratic",
     "load_digits",
     "load_seattle_temperatures",
+    "minibatch",
     "minibatches",
     "models",
     "nesterov_lookahead_path",

@@ -462,6 +462,29 @@ class TrainResult:
     times: FloatArray
     iterations: NDArray[np.int64]
     diverged: bool = False
+    checkpoints: Checkpoints | None = None
+
+
+@dataclass
+class Checkpoints:
+    """Copies of the parameters kept during :func:`train` (with ``keep_every``).
+
+    Attributes
+    ----------
+    iterations
+        The iteration counts at which the parameters were copied:
+        ``0, keep_every, 2*keep_every, ...`` and always the last one reached.
+    params
+        The parameters at those counts, shape ``(len(iterations), n_params)``;
+        ``params[0]`` is the start. Evaluate the full loss on them afterwards, so
+        that work stays out of ``times``.
+    times
+        Seconds of training (copying included, nothing else) up to each checkpoint.
+    """
+
+    iterations: NDArray[np.int64]
+    params: FloatArray
+    times: FloatArray
 
 
 def train(
@@ -476,6 +499,7 @@ def train(
     params: ArrayLike | None = None,
     record_every: int = 1,
     drop_last: bool = False,
+    keep_every: int | None = None,
     warn: bool = True,
 ) -> TrainResult:
     """Train ``model`` on ``(X, y)`` with mini-batch steps of ``optimizer``.
@@ -501,6 +525,10 @@ def train(
         ``len(result.losses) == ceil(iterations / record_every)``.
     drop_last
         Skip each epoch's short last batch, so all batches have ``batch_size`` rows.
+    keep_every
+        Also keep a copy of the parameters every ``keep_every`` steps (and after the
+        last one) in ``result.checkpoints``: to plot the *full* training loss against
+        epochs or seconds, evaluated afterwards.
 
     warn
         Issue one :class:`~optimizers.run.DivergenceWarning` if training diverges.
@@ -521,6 +549,8 @@ def train(
         raise ValueError(f"batch_size must be in [1, n] = [1, {n}], got {batch_size}")
     iterations = check_int("iterations", iterations, low=1)
     record_every = check_int("record_every", record_every, low=1)
+    if keep_every is not None:
+        keep_every = check_int("keep_every", keep_every, low=1)
     current = model.init_params() if params is None else model._check_params(params)
 
     rng = np.random.default_rng(seed)
@@ -529,6 +559,7 @@ def train(
     times = np.full(n_records, np.nan)
     recorded_at = np.arange(n_records, dtype=np.int64) * record_every
     diverged = False
+    kept_at, kept, kept_times = [0], [current.copy()], [0.0]
 
     state = optimizer.init(current)
     t = 0
@@ -545,6 +576,10 @@ def train(
                     losses[t // record_every] = loss
                     times[t // record_every] = time.perf_counter() - start
                 t += 1
+                if keep_every is not None and (t % keep_every == 0 or t == iterations):
+                    kept_at.append(t)
+                    kept.append(current.copy())
+                    kept_times.append(time.perf_counter() - start)
                 if t == iterations:
                     break
     diverged = diverged or not np.isfinite(current).all()
@@ -556,6 +591,18 @@ def train(
             DivergenceWarning,
             stacklevel=2,
         )
+    checkpoints = None
+    if keep_every is not None:
+        checkpoints = Checkpoints(
+            iterations=np.array(kept_at, dtype=np.int64),
+            params=np.array(kept),
+            times=np.array(kept_times),
+        )
     return TrainResult(
-        params=current, losses=losses, times=times, iterations=recorded_at, diverged=diverged
+        params=current,
+        losses=losses,
+        times=times,
+        iterations=recorded_at,
+        diverged=diverged,
+        checkpoints=checkpoints,
     )
