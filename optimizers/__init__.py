@@ -10,7 +10,7 @@
     path = opt.run(adam, opt.elongated_bowl(), x0, steps=30)
 """
 
-from . import analysis, data, minibatch, models, schedules
+from . import analysis, checks, data, minibatch, models, schedules
 from .data import load_digits, load_seattle_temperatures, minibatches, train_test_split
 from .ema import effective_window, ema, ema_weights
 from .landscapes import (
@@ -70,6 +70,7 @@ __all__ = [
     "TrainResult",
     "TwoMinima",
     "analysis",
+    "checks",
     "data",
     "divergence_step",
     "effective_window",

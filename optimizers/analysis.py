@@ -14,7 +14,7 @@ own, and one step of heavy-ball momentum or Nesterov's method maps the pair
 
 The error then shrinks by the spectral radius ρ(T) per step (in the long run), and the
 slowest direction sets the pace: :func:`convergence_rate` is max over λ of ρ(T).
-β = 0 gives gradient descent, ρ = |1 − ηλ|. :func:`measured_rate` reads the same
+β = 0 gives gradient descent, :math:`ρ = |1 − ηλ|`. :func:`measured_rate` reads the same
 number off a path, so the two can be compared.
 
 .. code-block:: python
@@ -86,12 +86,12 @@ def _coefficients(lr: Any, beta: Any, curvature: Any, method: Any) -> tuple[np.n
 def iteration_matrix(lr: Any, beta: Any, curvature: Any, method: Method = "heavy_ball") -> Any:
     r"""The 2 × 2 matrix T with (θ_{k+1}, θ_k) = T (θ_k, θ_{k−1}) along curvature λ.
 
-    Heavy ball (``method="heavy_ball"``, :class:`~optimizers.Momentum`):
+    Heavy ball (``method="heavy_ball"``, :class:`~optimizers.rules.Momentum`):
     :math:`θ_{k+1} = θ_k − ηλθ_k + β(θ_k − θ_{k−1})`, so
     :math:`T = [[1 + β − ηλ, −β], [1, 0]]`.
 
     Nesterov (``method="nesterov"``, the look-ahead points of
-    :class:`~optimizers.Nesterov`): the gradient is taken at θ_k + β(θ_k − θ_{k−1}),
+    :class:`~optimizers.rules.Nesterov`): the gradient is taken at θ_k + β(θ_k − θ_{k−1}),
     :math:`θ_{k+1} = (1 − ηλ)(θ_k + β(θ_k − θ_{k−1}))`, so
     :math:`T = [[(1 + β)(1 − ηλ), −β(1 − ηλ)], [1, 0]]`.
 
@@ -111,7 +111,7 @@ def _roots(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def spectral_radius(lr: Any, beta: Any, curvature: Any, method: Method = "heavy_ball") -> Any:
-    r"""ρ(T) = max |z| over the two eigenvalues z of :func:`iteration_matrix`.
+    r"""The spectral radius :math:`ρ(T) = \max |z|`, z the eigenvalues of :func:`iteration_matrix`.
 
     The eigenvalues solve :math:`z^2 − a z − b = 0` with T = [[a, b], [1, 0]]. When
     they are complex, both have modulus √(−b): √β for the heavy ball, √(β(1 − ηλ)) for
@@ -125,7 +125,7 @@ def convergence_rate(lr: Any, beta: Any, curvatures: Any, method: Method = "heav
     r"""The per-step rate on a quadratic: max over its curvatures λ_i of ρ(T(η, β, λ_i)).
 
     ``curvatures`` is a sequence of eigenvalues λ_i ≥ 0 of the Hessian, or a
-    :class:`~optimizers.Quadratic` (its eigenvalues are used). ``lr`` and ``beta``
+    :class:`~optimizers.landscapes.Quadratic` (its eigenvalues are used). ``lr`` and ``beta``
     broadcast, so a grid of them gives a map of rates; the result has their shape.
     The distance to the minimum shrinks like rate^k (times at most a polynomial in k).
     """
@@ -171,7 +171,7 @@ def damping(
     The sign of the discriminant a² + 4b of z² − a z − b = 0 decides, as for a
     damped spring: two real eigenvalues (over-damped: no ringing; if one is negative,
     the sign flips each step as in gradient descent's zigzag), a double one
-    (|a² + 4b| ≤ ``tol``: critically damped), or a complex pair (under-damped: the
+    (:math:`|a^2 + 4b| ≤` ``tol``: critically damped), or a complex pair (under-damped: the
     coordinate rings around 0 with modulus √(−b) per step). Returns a str, or an
     array of str for array input.
     """
@@ -213,7 +213,7 @@ def measured_rate(path: Any, minimum: Any = 0.0, start: int | None = None) -> An
 
     On a quadratic this tends to :func:`convergence_rate` as the window grows (it is
     a little above it for short windows when eigenvalues are double or complex).
-    ``path`` has shape (K + 1, ..., dim), e.g. from :func:`optimizers.run`; the result
+    ``path`` has shape (K + 1, ..., dim), e.g. from :func:`~optimizers.run.run`; the result
     has shape ``path.shape[1:-1]``. ``start`` defaults to K // 2, which skips the start-up.
     A path that reaches the minimum exactly gives 0. Raises ValueError for a path
     with non-finite values (it diverged: the rate is above 1).

@@ -113,7 +113,7 @@ def train_test_split(
 
     Returns
     -------
-    X_train, X_test, y_train, y_test
+    X_train, X_test, y_train, y_test : numpy.ndarray
         New arrays (copies), in that order.
 
     Raises

@@ -81,7 +81,7 @@ class Quadratic(Landscape):
 
     @property
     def eigenvalues(self) -> np.ndarray:
-        """Eigenvalues of A, ascending: the curvatures along the principal axes."""
+        """The eigenvalues of A in ascending order, the curvatures along the principal axes."""
         return np.linalg.eigvalsh(self.A)
 
     @property
@@ -92,24 +92,24 @@ class Quadratic(Landscape):
 
     @property
     def lr_threshold(self) -> float:
-        """2 / λ_max: gradient descent diverges from almost every start for η above it."""
+        """The threshold 2 / λ_max; gradient descent diverges from almost every start above it."""
         return float(2 / self.eigenvalues[-1])
 
     @property
     def best_lr(self) -> float:
-        """2 / (λ_min + λ_max): the η that makes gradient descent's slowest direction fastest."""
+        """The η = 2 / (λ_min + λ_max) that makes gradient descent's slowest direction fastest."""
         lam = self.eigenvalues
         return float(2 / (lam[0] + lam[-1]))
 
     @property
     def best_rate(self) -> float:
-        """(κ − 1) / (κ + 1): the error shrinks by at least this factor per step at ``best_lr``."""
+        """The rate (κ − 1) / (κ + 1); the error shrinks at least this fast at ``best_lr``."""
         kappa = self.condition_number
         return (kappa - 1) / (kappa + 1)
 
     def contraction_factors(self, lr: float) -> np.ndarray:
         """1 − ηλ_i for each eigenvalue: gradient descent multiplies the i-th component of
-        x (in the eigenbasis) by this factor every step. |factor| > 1 diverges, a
+        x (in the eigenbasis) by this factor every step. A factor of size > 1 diverges, a
         negative factor flips sign each step (oscillation)."""
         return 1 - lr * self.eigenvalues
 
@@ -169,6 +169,7 @@ class Rosenbrock(Landscape):
 
     @property
     def minimum(self) -> np.ndarray:
+        """The minimum (a, a²), where f = 0."""
         return np.array([self.a, self.a**2])
 
 
@@ -204,16 +205,18 @@ class TwoMinima(Landscape):
 
     @property
     def critical_xs(self) -> np.ndarray:
-        """x of the critical points on y = 0, ascending: global min, barrier top, local min."""
+        """The x of the critical points on y = 0, ascending (global min, barrier top, local min)."""
         roots = np.roots([4.0, 0.0, -4.0, self.tilt])
         return np.sort(roots[np.abs(roots.imag) < 1e-12].real)
 
     @property
     def global_minimum(self) -> np.ndarray:
+        """The global minimum (x, 0), near x = −1."""
         return np.array([self.critical_xs[0], 0.0])
 
     @property
     def local_minimum(self) -> np.ndarray:
+        """The local minimum (x, 0), near x = +1."""
         return np.array([self.critical_xs[-1], 0.0])
 
 

@@ -144,12 +144,16 @@ class Model:
     def loss_and_grad(
         self, params: ArrayLike, X: ArrayLike, y: ArrayLike
     ) -> tuple[float, FloatArray]:
+        """``(L, dL/dparams)``: the loss on ``(X, y)`` and its gradient, a flat vector
+        of the shape of ``params`` (backpropagation written out in each model)."""
         raise NotImplementedError
 
     def init_params(self, rng_or_seed: Seed = None) -> FloatArray:
+        """A starting parameter vector of length :attr:`n_params`, seeded."""
         raise NotImplementedError
 
     def predict(self, params: ArrayLike, X: ArrayLike) -> np.ndarray:
+        """The model's output for each row of ``X``, shape ``(n,)``."""
         raise NotImplementedError
 
     # ---- input checks: clear messages, naming the argument and the expected shape
@@ -429,9 +433,13 @@ class MLP(_Classifier):
 class OptimizerLike(Protocol):
     """What :func:`train` needs: the interface of the rules in ``optimizers.rules``."""
 
-    def init(self, params: np.ndarray) -> Any: ...
+    def init(self, params: np.ndarray) -> Any:
+        """The state before the first step."""
+        ...
 
-    def step(self, params: np.ndarray, grads: np.ndarray, state: Any) -> tuple[np.ndarray, Any]: ...
+    def step(self, params: np.ndarray, grads: np.ndarray, state: Any) -> tuple[np.ndarray, Any]:
+        """One update: returns ``(new_params, state)``; never writes into ``params``."""
+        ...
 
 
 @dataclass
@@ -533,11 +541,13 @@ def train(
     warn
         Issue one :class:`~optimizers.run.DivergenceWarning` if training diverges.
 
+    Notes
+    -----
     If the loss, the gradient or the parameters become nan or infinite (a learning
     rate too large), training stops, the remaining losses are ``nan`` and
     ``result.diverged`` is True. numpy's overflow warnings are silenced inside the
     loop, since that flag (and the one ``DivergenceWarning``) reports the divergence
-    instead, as :func:`optimizers.run` does.
+    instead, as :func:`optimizers.run.run` does.
     """
     X = model._check_X(X)
     y = np.asarray(y)

@@ -27,7 +27,7 @@ Contract shared by every rule:
   new parameter array.
 * ``step`` updates the arrays of ``state`` **in place** (that keeps Adam as fast as
   torch.optim) and returns the same state object. To keep a history, store
-  ``state.copy()``, or use :func:`optimizers.run` with ``record_states=True``.
+  ``state.copy()``, or use :func:`~optimizers.run.run` with ``record_states=True``.
 * ``lr`` may be a number or a schedule ``t -> lr`` (see :mod:`optimizers.schedules`);
   the schedule is called with ``t = 0`` for the first step.
 * Gradients must have the shape of the parameters and be finite; otherwise a
@@ -272,7 +272,7 @@ class Nesterov(Optimizer):
 
     and with a constant learning rate it is the same algorithm written for the
     look-ahead point θ = x + βv: the θ this class returns are those look-ahead
-    points, equal up to rounding (about 1e-15); :func:`nesterov_lookahead_path`
+    points, equal up to rounding (about 1e-15); :func:`~optimizers.run.nesterov_lookahead_path`
     computes both forms and the tests check it.
     """
 

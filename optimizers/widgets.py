@@ -285,7 +285,7 @@ class Explorable:
 
     @property
     def widget(self) -> ipywidgets.VBox:
-        """The live widget (made once): controls above an ``ipywidgets.HTML`` figure."""
+        """The live widget, made once, with the controls above an ``ipywidgets.HTML`` figure."""
         if self._widget is None:
             inputs = [_make_input(c, self.background.width) for c in self.controls]
             defaults = {c.name: c.default for c in self.controls}

@@ -1,0 +1,138 @@
+"""optimizers.checks: the right answer passes, every named mistake is named, and the
+generic failures (None, wrong arity, wrong shape, in-place changes, exceptions, NaN)
+get their own messages. The chapters' solutions are extracted and run through their checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import optimizers as opt
+from optimizers import assign, checks
+from optimizers.checks import CHECKS, MISTAKES, REFERENCES, CheckFailed
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MISTAKE_CASES = [
+    pytest.param(name, mistake, variant, id=f"{name}-{mistake.name}-{variant.__name__}")
+    for name, mistakes in MISTAKES.items()
+    for mistake in mistakes
+    for variant in mistake.variants
+]
+
+
+def test_every_check_has_mistakes_and_is_exported():
+    assert opt.checks is checks
+    for name, check in CHECKS.items():
+        assert check.__name__ == f"check_{name}" and check.__name__ in checks.__all__
+        assert MISTAKES[name], f"{name}: no named mistakes"
+        names = [m.name for m in MISTAKES[name]]
+        assert len(set(names)) == len(names), f"{name}: a mistake name is used twice"
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_reference_passes(name: str, capsys: pytest.CaptureFixture[str]):
+    CHECKS[name](REFERENCES[name])
+    out = capsys.readouterr()
+    assert out.out.startswith(f"✓ {name} is correct") and not out.err
+
+
+@pytest.mark.parametrize("name, mistake, variant", MISTAKE_CASES)
+def test_each_mistake_is_named(name: str, mistake: checks.Mistake, variant):
+    with pytest.raises(CheckFailed) as failure:
+        CHECKS[name](variant)
+    message = str(failure.value)
+    assert mistake.message in message, message
+    others = [m.message for m in MISTAKES[name] if m is not mistake]
+    assert not any(other in message for other in others), message
+
+
+def test_check_failed_is_an_assertion_error():
+    assert issubclass(CheckFailed, AssertionError)
+
+
+def _adam_body(fn):
+    def adam_step(theta, grad, m, v, t, lr, beta1, beta2, eps):
+        return fn(theta, grad, m, v, t, lr, beta1, beta2, eps)
+
+    return adam_step
+
+
+def _in_place(theta, grad, m, v, t, lr, beta1, beta2, eps):
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad**2
+    theta = theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return theta, m, v
+
+
+def _combined(theta, grad, m, v, t, lr, beta1, beta2, eps):  # two mistakes at once
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return theta - lr * m / np.sqrt(v + eps), m, v  # no bias correction, eps inside
+
+
+GENERIC = [
+    (lambda *a: None, "returned None"),
+    (lambda theta, grad, m, v, *a: (theta, m), "must return 3 values (theta, m, v)"),
+    (lambda theta, grad, m, v, *a: (theta.ravel(), m, v), "with shape"),
+    (lambda theta, grad, m, v, *a: (theta, m, "v"), "not numbers"),
+    (_in_place, "modified its input `m` in place"),
+    (lambda *a: 1 / 0, "raised ZeroDivisionError"),
+    (lambda theta, grad, m, v, *a: (theta * np.nan, m, v), "NaN or inf"),
+    (_combined, "differs at index"),
+    ("adam_step", "expected the function adam_step"),
+]
+
+
+@pytest.mark.parametrize("fn, message", GENERIC)
+def test_generic_failures(fn, message: str):
+    with pytest.raises(CheckFailed, match=None) as failure:
+        checks.check_adam_step(fn)
+    assert message in str(failure.value), str(failure.value)
+
+
+def test_not_implemented_passes_through():
+    def adam_step(*args):
+        raise NotImplementedError("Exercise 1: One Adam step")
+
+    with pytest.raises(NotImplementedError, match="Exercise 1"):
+        checks.check_adam_step(adam_step)
+
+
+def test_classify_rejects_other_strings():
+    with pytest.raises(CheckFailed, match="must return one of the strings"):
+        checks.check_classify_critical_point(lambda h: "saddle point")
+
+
+def test_minibatch_structure_errors():
+    with pytest.raises(CheckFailed, match="1-D array of integer indices"):
+        checks.check_minibatch_indices(lambda n, b, rng: [np.arange(n, dtype=float)])
+    with pytest.raises(CheckFailed, match="returned None"):
+        checks.check_minibatch_indices(lambda n, b, rng: None)
+
+
+def chapter_solutions() -> list:
+    params = []
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        chapter = assign.parse_chapter(path)
+        answers = [
+            c.source for c, r in zip(chapter.nb.cells, chapter.roles, strict=True) if r == "answer"
+        ]
+        for ex in chapter.exercises:
+            if ex.check:
+                params.append(pytest.param(answers, ex.check, id=f"{path.stem}:{ex.label}"))
+    return params
+
+
+@pytest.mark.parametrize("answers, check", chapter_solutions())
+def test_every_solution_in_the_chapters_passes(answers, check, capsys):
+    namespace: dict = {"np": np, "opt": opt}
+    for source in answers:
+        exec(compile(source, "<solution>", "exec"), namespace)
+    exec(compile(check, "<check>", "exec"), namespace)
+    assert capsys.readouterr().out.startswith("✓ ")
