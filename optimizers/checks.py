@@ -26,6 +26,8 @@ inputs never modified; ``t`` counts steps from 1, schedules count ``step`` from 
 * ``max_stable_lr(hessian) -> float``, 2/λ_max; reference ``numpy.linalg.eigvalsh``
 * ``minibatch_indices(n, batch_size, rng) -> iterable of arrays``; reference
   :func:`optimizers.data.minibatches`
+* ``batch_noise(grads, batch_size) -> float``, the noise (N − B)/(N − 1) · σ²/B of a
+  mini-batch gradient; reference :func:`optimizers.minibatch.sampling_variance`
 * ``ema_bias_corrected(values, beta) -> array``; reference :func:`optimizers.ema.ema`
 * ``ema_weight(beta, k) -> float``, the weight of x_{t−k} in v_t; reference
   :func:`optimizers.ema.ema_weights`
@@ -48,7 +50,16 @@ inputs never modified; ``t`` counts steps from 1, schedules count ``step`` from 
 * ``inverse_time_decay(lr0, decay_rate, step, steps_per_epoch) -> float``,
   lr0 / (1 + decay_rate · ⌊step/steps_per_epoch⌋); reference
   ``schedules.per_epoch(schedules.InverseTimeDecay(...))``
+* ``variance_path(rates, lam, sigma, var0) -> array``, Var θ_t of noisy gradient descent
+  on ½λθ² under a schedule, t = 0 .. T; reference: the recursion
+  Var θ_{t+1} = (1 − η_t λ)² Var θ_t + η_t² σ²
 * ``classify_critical_point(hessian) -> str``; reference ``numpy.linalg.eigvalsh``
+* ``escape_steps(lr, curvature, y0, threshold) -> float``, the steps gradient descent
+  needs to carry ``|y|`` past ``threshold`` along a direction of negative curvature
+  (``inf`` from ``y0 = 0``); reference: the steps counted one by one
+* ``best_rate(make_rule, landscape, start, rates, steps) -> float``, the rate of the grid
+  with the lowest f after ``steps`` steps (diverged runs excluded); reference
+  :func:`optimizers.run.run`
 
 * ``nesterov_step`` is the look-ahead form ``v ← βv − η∇f(θ + βv)``, ``θ ← θ + v``;
   it takes the gradient *function* so the check sees where the gradient is taken.
@@ -62,6 +73,10 @@ inputs never modified; ``t`` counts steps from 1, schedules count ``step`` from 
   ``"maximum"`` (all < 0), ``"saddle"`` (some > 0 and some < 0, whatever the others)
   or ``"degenerate"`` (the rest: a zero eigenvalue and no sign change). An eigenvalue
   counts as zero when ``|λ| <= 1e-9 · max(1, max |λ|)``.
+* ``batch_noise`` takes the per-example gradients as an ``(N, d)`` array and uses
+  σ² = (1/N) Σ ||g_i − ḡ||², the squared norm summed over the d coordinates.
+* ``variance_path`` returns T + 1 values for T rates, the first one ``var0``, like the
+  paths of :func:`optimizers.run.run`, which include the start.
 
 ``CHECKS`` maps each function name to its check; ``MISTAKES`` maps it to its named
 mistakes (the tests run every one of them through its check).
@@ -79,7 +94,10 @@ import numpy as np
 
 from .data import minibatches
 from .ema import ema, ema_weights
-from .rules import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
+from .landscapes import Landscape, Quadratic, elongated_bowl
+from .minibatch import sampling_variance
+from .rules import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from .run import run
 from .schedules import InverseTimeDecay, per_epoch
 
 __all__ = [
@@ -89,9 +107,12 @@ __all__ = [
     "Mistake",
     "check_adagrad_step",
     "check_adam_step",
+    "check_batch_noise",
+    "check_best_rate",
     "check_classify_critical_point",
     "check_ema_bias_corrected",
     "check_ema_weight",
+    "check_escape_steps",
     "check_gd_step",
     "check_inverse_time_decay",
     "check_max_stable_lr",
@@ -102,6 +123,7 @@ __all__ = [
     "check_nesterov_step",
     "check_rmsprop_first_step",
     "check_rmsprop_step",
+    "check_variance_path",
 ]
 
 RTOL, ATOL = 1e-6, 1e-10  # how close counts as equal (the order of float operations varies)
@@ -145,11 +167,28 @@ class _Spec:
     mistakes: tuple[Mistake, ...]
 
 
+class _RuleFactory:
+    """A function lr -> update rule that shows its source in the check's messages."""
+
+    def __init__(self, text: str, make: Callable[[float], Optimizer]) -> None:
+        self.text, self.make = text, make
+
+    def __call__(self, lr: float) -> Optimizer:
+        return self.make(lr)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         if value.size <= 4:
             return np.array2string(value, precision=4, separator=", ")
         return f"<array of shape {value.shape}>"
+    if isinstance(value, Landscape):
+        return f"<landscape {value.name!r}>"
+    if isinstance(value, _RuleFactory):
+        return value.text
     if callable(value):
         return "<gradient function>"
     if isinstance(value, np.random.Generator):
@@ -180,7 +219,9 @@ def _copy_args(args: Sequence[Any]) -> list[Any]:
     ]
 
 
-def _run_student(name: str, params: Sequence[str], fn: Callable[..., Any], args: Sequence[Any]):
+def _run_student(
+    name: str, params: Sequence[str], fn: Callable[..., Any], args: Sequence[Any]
+) -> Any:
     """Call the student's function on copies; complain about exceptions and modified inputs."""
     given = _copy_args(args)
     try:
@@ -615,6 +656,88 @@ def check_minibatch_indices(minibatch_indices: Callable[..., Any]) -> None:
     print(f"✓ minibatch_indices is correct on all {len(cases)} test cases.")
 
 
+def _noise_reference(grads: Any, batch_size: int) -> float:
+    return sampling_variance(grads, batch_size)
+
+
+def _noise_parts(grads: Any) -> tuple[int, float, float]:
+    """N, σ² (centred) and the mean squared norm (not centred) of the rows."""
+    g = np.asarray(grads, dtype=float)
+    centred = float(((g - g.mean(axis=0)) ** 2).sum(axis=1).mean())
+    return len(g), centred, float((g**2).sum(axis=1).mean())
+
+
+def _noise_with_replacement(grads: Any, batch_size: int) -> float:
+    return _noise_parts(grads)[1] / batch_size
+
+
+def _noise_over_n(grads: Any, batch_size: int) -> float:
+    n, sigma2, _ = _noise_parts(grads)
+    return (n - batch_size) / n * sigma2 / batch_size
+
+
+def _noise_not_centred(grads: Any, batch_size: int) -> float:
+    n, _, raw = _noise_parts(grads)
+    return (n - batch_size) / (n - 1) * raw / batch_size
+
+
+def _noise_per_coordinate(grads: Any, batch_size: int) -> float:
+    g = np.asarray(grads, dtype=float)
+    n = len(g)
+    return (n - batch_size) / (n - 1) * float(g.var(axis=0).mean()) / batch_size
+
+
+def _noise_cases() -> list[tuple[Any, ...]]:
+    rng = _rng()
+    cases: list[tuple[Any, ...]] = []
+    for n, d, batch_size in ((10, 3, 1), (10, 3, 4), (37, 2, 8), (50, 5, 50), (200, 4, 32)):
+        grads = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, size=d) + rng.normal(size=d)
+        cases.append((grads, batch_size))
+    return cases
+
+
+BATCH_NOISE = _Spec(
+    "batch_noise",
+    ("grads", "batch_size"),
+    (),
+    "scalar",
+    _noise_reference,
+    _noise_cases,
+    (
+        _mistake(
+            "with_replacement",
+            "this is σ²/B, the noise of B examples drawn with replacement. A shuffled "
+            "epoch draws without replacement: multiply by (N − B)/(N − 1), which makes the "
+            "noise 0 at B = N.",
+            _noise_with_replacement,
+        ),
+        _mistake(
+            "n_instead_of_n_minus_1",
+            "the correction is (N − B)/N; the finite-population factor is (N − B)/(N − 1) "
+            "(it makes B = 1 give exactly σ²).",
+            _noise_over_n,
+        ),
+        _mistake(
+            "not_centred",
+            "σ² is the spread around the mean gradient, (1/N) Σ ||g_i − ḡ||²; it uses "
+            "(1/N) Σ ||g_i||², which adds ||ḡ||². Subtract grads.mean(axis=0) first.",
+            _noise_not_centred,
+        ),
+        _mistake(
+            "per_coordinate",
+            "σ² is averaged over the coordinates (np.var(grads, axis=0).mean()); it is the "
+            "squared norm, summed over the d coordinates: np.var(grads, axis=0).sum().",
+            _noise_per_coordinate,
+        ),
+    ),
+)
+
+
+def check_batch_noise(batch_noise: Callable[..., Any]) -> None:
+    """Check ``batch_noise(grads, batch_size) -> float``: (N − B)/(N − 1) · σ²/B."""
+    _check(BATCH_NOISE, batch_noise)
+
+
 # -------------------------------------------------------------------------- EMA
 
 
@@ -975,7 +1098,9 @@ _nesterov_at_theta_plus_v = _nesterov_at(lambda theta, v, beta: theta + v)
 _nesterov_at_theta_minus_beta_v = _nesterov_at(lambda theta, v, beta: theta - beta * v)
 
 
-def _nesterov_sign_flipped(theta: Any, v: Any, grad_fn: Callable, lr: float, beta: float):
+def _nesterov_sign_flipped(
+    theta: Any, v: Any, grad_fn: Callable[..., Any], lr: float, beta: float
+) -> tuple:
     v = beta * v + lr * grad_fn(theta + beta * v)
     return theta + v, v
 
@@ -1021,7 +1146,7 @@ def check_nesterov_step(nesterov_step: Callable[..., Any]) -> None:
     _check(NESTEROV_STEP, nesterov_step)
 
 
-def _nesterov_library_reference(theta: Any, v: Any, grad: Any, lr: float, beta: float):
+def _nesterov_library_reference(theta: Any, v: Any, grad: Any, lr: float, beta: float) -> tuple:
     rule = Nesterov(lr, beta)
     state = rule.init(theta)
     state.v = np.array(v, dtype=float)
@@ -1029,12 +1154,12 @@ def _nesterov_library_reference(theta: Any, v: Any, grad: Any, lr: float, beta: 
     return theta, state.v
 
 
-def _nesterov_library_plain(theta: Any, v: Any, grad: Any, lr: float, beta: float):
+def _nesterov_library_plain(theta: Any, v: Any, grad: Any, lr: float, beta: float) -> tuple:
     v = beta * v + grad
     return theta - lr * v, v
 
 
-def _nesterov_library_sign(theta: Any, v: Any, grad: Any, lr: float, beta: float):
+def _nesterov_library_sign(theta: Any, v: Any, grad: Any, lr: float, beta: float) -> tuple:
     v = beta * v + grad
     return theta + lr * (grad + beta * v), v
 
@@ -1192,7 +1317,7 @@ def _rmsprop_cases() -> list[tuple[Any, ...]]:
     return _adaptive_cases(extra)
 
 
-def _rmsprop_reference(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float):
+def _rmsprop_reference(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float) -> tuple:
     rule = RMSprop(lr, beta, eps)
     state = rule.init(theta)
     state.v = np.array(v, dtype=float)
@@ -1200,28 +1325,30 @@ def _rmsprop_reference(theta: Any, grad: Any, v: Any, lr: float, beta: float, ep
     return theta, state.v
 
 
-def _rmsprop_eps_inside(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float):
+def _rmsprop_eps_inside(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float) -> tuple:
     v = beta * v + (1 - beta) * grad**2
     return theta - lr * grad / np.sqrt(v + eps), v
 
 
-def _rmsprop_not_squared(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float):
+def _rmsprop_not_squared(
+    theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float
+) -> tuple:
     v = beta * v + (1 - beta) * grad
     return theta - lr * grad / (np.sqrt(v) + eps), v
 
 
 def _rmsprop_missing_one_minus_beta(
     theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float
-):
+) -> tuple:
     v = beta * v + grad**2
     return theta - lr * grad / (np.sqrt(v) + eps), v
 
 
-def _rmsprop_old_v(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float):
+def _rmsprop_old_v(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float) -> tuple:
     return theta - lr * grad / (np.sqrt(v) + eps), beta * v + (1 - beta) * grad**2
 
 
-def _rmsprop_no_sqrt(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float):
+def _rmsprop_no_sqrt(theta: Any, grad: Any, v: Any, lr: float, beta: float, eps: float) -> tuple:
     v = beta * v + (1 - beta) * grad**2
     return theta - lr * grad / (v + eps), v
 
@@ -1360,7 +1487,20 @@ def _adam_cases() -> list[tuple[Any, ...]]:
     return _adaptive_cases(extra)
 
 
-def _adam_reference(theta, grad, m, v, t, lr, beta1, beta2, eps):
+_Triple = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _adam_reference(
+    theta: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> _Triple:
     rule = Adam(lr, beta1, beta2, eps)
     state = rule.init(theta)
     state.m, state.v, state.t = np.array(m, dtype=float), np.array(v, dtype=float), t - 1
@@ -1369,16 +1509,16 @@ def _adam_reference(theta, grad, m, v, t, lr, beta1, beta2, eps):
 
 
 def _adam(
-    theta, grad, m, v, t, lr, beta1, beta2, eps, *, t_m=None, t_v=None, square=True,
-    use_m_hat=True, use_v_hat=True, eps_inside=False, lr_t=False, return_hats=False,
-):  # fmt: skip
+    theta: np.ndarray, grad: np.ndarray, m: np.ndarray, v: np.ndarray, t: int,
+    lr: float, beta1: float, beta2: float, eps: float, *, t_shift: int = 0,
+    square: bool = True, use_m_hat: bool = True, use_v_hat: bool = True,
+    eps_inside: bool = False, lr_t: bool = False, return_hats: bool = False,
+) -> _Triple:  # fmt: skip
     """Adam with switches; each wrong variant below flips one of them."""
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * (grad**2 if square else grad)
-    t_m = t if t_m is None else t_m
-    t_v = t if t_v is None else t_v
-    m_hat = m / (1 - beta1**t_m) if use_m_hat else m
-    v_hat = v / (1 - beta2**t_v) if use_v_hat else v
+    m_hat = m / (1 - beta1 ** (t + t_shift)) if use_m_hat else m
+    v_hat = v / (1 - beta2 ** (t + t_shift)) if use_v_hat else v
     if lr_t:
         step = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t) * m / (np.sqrt(v) + eps)
     elif eps_inside:
@@ -1390,40 +1530,37 @@ def _adam(
     return theta - step, m, v
 
 
-def _adam_no_bias_correction(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, use_m_hat=False, use_v_hat=False)
+def _adam_variant(name: str, **switches: Any) -> Callable[..., _Triple]:
+    """A wrong Adam step: :func:`_adam` with the given switches flipped."""
+
+    def step(
+        theta: np.ndarray,
+        grad: np.ndarray,
+        m: np.ndarray,
+        v: np.ndarray,
+        t: int,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        eps: float,
+    ) -> _Triple:
+        return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, **switches)
+
+    step.__name__ = step.__qualname__ = name
+    return step
 
 
-def _adam_t_plus_one(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, t_m=t + 1, t_v=t + 1)
-
-
-def _adam_t_minus_one(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, t_m=t - 1, t_v=t - 1)
-
-
-def _adam_eps_inside(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, eps_inside=True)
-
-
-def _adam_g_not_squared(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, square=False)
-
-
-def _adam_m_not_hat(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, use_m_hat=False)
-
-
-def _adam_v_not_hat(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, use_v_hat=False)
-
-
-def _adam_returns_hats(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, return_hats=True)
-
-
-def _adam_lr_t_form(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, lr_t=True)
+_adam_no_bias_correction = _adam_variant(
+    "_adam_no_bias_correction", use_m_hat=False, use_v_hat=False
+)
+_adam_t_plus_one = _adam_variant("_adam_t_plus_one", t_shift=1)
+_adam_t_minus_one = _adam_variant("_adam_t_minus_one", t_shift=-1)
+_adam_eps_inside = _adam_variant("_adam_eps_inside", eps_inside=True)
+_adam_g_not_squared = _adam_variant("_adam_g_not_squared", square=False)
+_adam_m_not_hat = _adam_variant("_adam_m_not_hat", use_m_hat=False)
+_adam_v_not_hat = _adam_variant("_adam_v_not_hat", use_v_hat=False)
+_adam_returns_hats = _adam_variant("_adam_returns_hats", return_hats=True)
+_adam_lr_t_form = _adam_variant("_adam_lr_t_form", lr_t=True)
 
 
 ADAM_STEP = _Spec(
@@ -1505,7 +1642,7 @@ def _decay_fractional(lr0: float, decay_rate: float, step: int, steps_per_epoch:
     return lr0 / (1 + decay_rate * step / steps_per_epoch)
 
 
-def _decay_epoch_from_one(lr0: float, decay_rate: float, step: int, steps_per_epoch: int):
+def _decay_epoch_from_one(lr0: float, decay_rate: float, step: int, steps_per_epoch: int) -> float:
     return lr0 / (1 + decay_rate * (step // steps_per_epoch + 1))
 
 
@@ -1558,6 +1695,91 @@ INVERSE_TIME_DECAY = _Spec(
 def check_inverse_time_decay(inverse_time_decay: Callable[..., Any]) -> None:
     """Check ``inverse_time_decay(lr0, decay_rate, step, steps_per_epoch) -> float``."""
     _check(INVERSE_TIME_DECAY, inverse_time_decay)
+
+
+def _variance_recursion(
+    rates: Any, lam: float, sigma: float, var0: float, *, power: int = 2, lr_power: int = 2,
+    sigma_power: int = 2,
+) -> np.ndarray:  # fmt: skip
+    """Var θ_t for t = 0 .. T; the wrong variants change one exponent."""
+    out = [float(var0)]
+    for lr in np.asarray(rates, dtype=float):
+        out.append((1 - lr * lam) ** power * out[-1] + lr**lr_power * sigma**sigma_power)
+    return np.array(out)
+
+
+def _variance_reference(rates: Any, lam: float, sigma: float, var0: float) -> np.ndarray:
+    return _variance_recursion(rates, lam, sigma, var0)
+
+
+def _variance_factor_not_squared(rates: Any, lam: float, sigma: float, var0: float) -> np.ndarray:
+    return _variance_recursion(rates, lam, sigma, var0, power=1)
+
+
+def _variance_lr_not_squared(rates: Any, lam: float, sigma: float, var0: float) -> np.ndarray:
+    return _variance_recursion(rates, lam, sigma, var0, lr_power=1)
+
+
+def _variance_sigma_not_squared(rates: Any, lam: float, sigma: float, var0: float) -> np.ndarray:
+    return _variance_recursion(rates, lam, sigma, var0, sigma_power=1)
+
+
+def _variance_stationary(rates: Any, lam: float, sigma: float, var0: float) -> np.ndarray:
+    lr = np.asarray(rates, dtype=float)
+    return np.concatenate([[var0], lr * sigma**2 / (lam * (2 - lr * lam))])
+
+
+def _variance_cases() -> list[tuple[Any, ...]]:
+    t = np.arange(120)
+    return [
+        (np.full(50, 0.1), 1.0, 1.0, 0.0),
+        (0.5 / (1 + 0.1 * t), 1.0, 2.0, 4.0),
+        (0.3 * 0.95 ** t[:40], 3.0, 0.5, 1.0),
+        (np.full(30, 0.05), 0.1, 3.0, 0.0),
+        (np.repeat([0.8, 0.4, 0.1], 10), 2.0, 1.5, 0.5),
+    ]
+
+
+VARIANCE_PATH = _Spec(
+    "variance_path",
+    ("rates", "lam", "sigma", "var0"),
+    (),
+    "array",
+    _variance_reference,
+    _variance_cases,
+    (
+        _mistake(
+            "factor_not_squared",
+            "the factor (1 − ηλ) is not squared. θ is multiplied by (1 − ηλ), so its "
+            "variance by (1 − ηλ)**2.",
+            _variance_factor_not_squared,
+        ),
+        _mistake(
+            "lr_not_squared",
+            "the noise adds η·σ**2; the kick is η·σ·ξ, whose variance is η**2·σ**2.",
+            _variance_lr_not_squared,
+        ),
+        _mistake(
+            "sigma_not_squared",
+            "the noise adds η**2·σ; σ is a standard deviation, the variance of the kick "
+            "η·σ·ξ is η**2·σ**2.",
+            _variance_sigma_not_squared,
+        ),
+        _mistake(
+            "stationary_formula",
+            "it returns the stationary variance ησ²/(λ(2 − ηλ)) of each step's rate. That "
+            "is where the variance would settle if the rate stayed fixed for long; under a "
+            "schedule it lags behind. Iterate Var θ_{t+1} = (1 − η_t λ)**2 Var θ_t + "
+            "η_t**2 σ**2 from var0.",
+            _variance_stationary,
+        ),
+    ),
+)
+
+
+def check_variance_path(variance_path: Callable[..., Any]) -> None:
+    """Check ``variance_path(rates, lam, sigma, var0) -> array``: Var θ_0 .. Var θ_T."""
+    _check(VARIANCE_PATH, variance_path)
 
 
 # --------------------------------------------------------------- critical points
@@ -1661,6 +1883,231 @@ def check_classify_critical_point(classify_critical_point: Callable[..., Any]) -
     _check(CLASSIFY_CRITICAL_POINT, classify_critical_point)
 
 
+def _escape_reference(lr: float, curvature: float, y0: float, threshold: float) -> float:
+    """Count the steps of gradient descent along y, y ← y − η·λ·y, until ``|y| > threshold``."""
+    y, steps = abs(float(y0)), 0
+    if y == 0:
+        return np.inf  # the gradient along y stays 0: gradient descent never leaves
+    while y <= threshold:
+        y = y - lr * curvature * y
+        steps += 1
+    return float(steps)
+
+
+def _escape_formula(
+    lr: float, curvature: float, y0: float, threshold: float, growth: float | None = None,
+    plus: int = 1,
+) -> float:  # fmt: skip
+    growth_log = np.log(1 - lr * curvature) if growth is None else growth
+    with np.errstate(all="ignore"):
+        return float(np.floor(np.log(threshold / np.abs(y0)) / growth_log) + plus)
+
+
+def _escape_linearised(lr: float, curvature: float, y0: float, threshold: float) -> float:
+    return _escape_formula(lr, curvature, y0, threshold, growth=-lr * curvature)
+
+
+def _escape_wrong_sign(lr: float, curvature: float, y0: float, threshold: float) -> float:
+    return _escape_formula(lr, curvature, y0, threshold, growth=np.log(1 + lr * curvature))
+
+
+def _escape_no_curvature(lr: float, curvature: float, y0: float, threshold: float) -> float:
+    return _escape_formula(lr, curvature, y0, threshold, growth=np.log(1 + lr))
+
+
+def _escape_last_inside(lr: float, curvature: float, y0: float, threshold: float) -> float:
+    return _escape_formula(lr, curvature, y0, threshold, plus=0)
+
+
+def _escape_no_abs(lr: float, curvature: float, y0: float, threshold: float) -> float:
+    with np.errstate(all="ignore"):
+        return float(np.floor(np.log(np.divide(threshold, y0)) / np.log(1 - lr * curvature)) + 1)
+
+
+ESCAPE_STEPS = _Spec(
+    "escape_steps",
+    ("lr", "curvature", "y0", "threshold"),
+    (),
+    "scalar",
+    _escape_reference,
+    lambda: [
+        (0.1, -2.0, 1e-6, 1.0),
+        (0.1, -2.0, 1e-8, 1.0),
+        (0.05, -1.0, -3e-4, 0.5),
+        (0.01, -0.5, 2e-3, 1.0),
+        (0.3, -4.0, 1e-10, 2.0),
+        (0.1, -2.0, 0.0, 1.0),
+    ],
+    (
+        _mistake(
+            "linearised",
+            "it counts with ln(1 + η|λ|) ≈ η|λ|, which is good only for small steps. The "
+            "distance grows by the factor 1 − ηλ per step exactly: divide by ln(1 − ηλ).",
+            _escape_linearised,
+        ),
+        _mistake(
+            "wrong_sign",
+            "the factor is 1 + ηλ. Along a direction of curvature λ the gradient is λy, so "
+            "a step gives y − ηλy = (1 − ηλ)y, which grows because λ < 0.",
+            _escape_wrong_sign,
+        ),
+        _mistake(
+            "curvature_missing",
+            "the growth factor 1 + η leaves out the curvature: one step multiplies y by "
+            "1 − ηλ (1 + 2η on x² − y², where λ = −2).",
+            _escape_no_curvature,
+        ),
+        _mistake(
+            "last_step_inside",
+            "it is one step short: it gives the last step with |y| ≤ threshold. The answer "
+            "is the first step with |y| > threshold: ⌊ln(threshold/|y0|)/ln(1 − ηλ)⌋ + 1.",
+            _escape_last_inside,
+        ),
+        _mistake(
+            "negative_start",
+            "a negative y0 gives NaN: the distance from the saddle is |y0| (the path "
+            "leaves downward, just as fast).",
+            _escape_no_abs,
+        ),
+    ),
+)
+
+
+def check_escape_steps(escape_steps: Callable[..., Any]) -> None:
+    """Check ``escape_steps(lr, curvature, y0, threshold)``: steps until ``|y| > threshold``."""
+    _check(ESCAPE_STEPS, escape_steps)
+
+
+# -------------------------------------------------------------------- comparing
+
+
+def _final_values(
+    make_rule: Callable[[float], Any], landscape: Any, start: Any, rates: Any, steps: int
+) -> np.ndarray:
+    """f after ``steps`` steps for each rate (NaN where the run diverged)."""
+    return np.array(
+        [
+            float(landscape.value(run(make_rule(lr), landscape, start, steps, warn=False)[-1]))
+            for lr in rates
+        ]
+    )
+
+
+def _best_reference(
+    make_rule: Callable[[float], Any], landscape: Any, start: Any, rates: Any, steps: int
+) -> float:
+    values = _final_values(make_rule, landscape, start, rates, steps)
+    return float(rates[int(np.nanargmin(values))])
+
+
+def _best_nan_not_ignored(
+    make_rule: Callable[[float], Any], landscape: Any, start: Any, rates: Any, steps: int
+) -> float:
+    values = _final_values(make_rule, landscape, start, rates, steps)
+    return float(rates[int(np.argmin(values))])
+
+
+def _best_returns_value(
+    make_rule: Callable[[float], Any], landscape: Any, start: Any, rates: Any, steps: int
+) -> float:
+    return float(np.nanmin(_final_values(make_rule, landscape, start, rates, steps)))
+
+
+def _best_returns_index(
+    make_rule: Callable[[float], Any], landscape: Any, start: Any, rates: Any, steps: int
+) -> float:
+    return float(np.nanargmin(_final_values(make_rule, landscape, start, rates, steps)))
+
+
+def _best_mean_along_path(
+    make_rule: Callable[[float], Any], landscape: Any, start: Any, rates: Any, steps: int
+) -> float:
+    means = [
+        float(landscape.value(run(make_rule(lr), landscape, start, steps, warn=False)).mean())
+        for lr in rates
+    ]
+    return float(rates[int(np.nanargmin(means))])
+
+
+def _best_cases() -> list[tuple[Any, ...]]:
+    bowl = _bowl(0.0)
+    turned = _bowl(np.pi / 4)
+    start = np.array([-7.0, 2.0])
+    turned_start = _turn(np.pi / 4) @ start
+    return [
+        (
+            _RuleFactory("lambda lr: opt.SGD(lr)", SGD),
+            bowl, start, np.array([0.1, 0.3, 0.95, 1.5]), 30,
+        ),
+        (
+            _RuleFactory("lambda lr: opt.Momentum(lr, beta=0.9)", lambda lr: Momentum(lr, 0.9)),
+            bowl, start, np.array([0.01, 0.03, 0.1, 0.3]), 30,
+        ),
+        (
+            _RuleFactory("lambda lr: opt.Adam(lr)", Adam),
+            turned, turned_start, np.array([0.03, 0.1, 0.3, 1.0, 3.0]), 30,
+        ),
+        (
+            _RuleFactory("lambda lr: opt.SGD(lr)", SGD),
+            turned, turned_start, np.array([0.3, 0.6, 0.9, 1.2]), 20,
+        ),
+    ]  # fmt: skip
+
+
+def _turn(angle: float) -> np.ndarray:
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+
+
+def _bowl(angle: float) -> Any:
+    """The elongated bowl x²/20 + y², turned by ``angle``."""
+    if angle == 0:
+        return elongated_bowl()
+    turn = _turn(angle)
+    return Quadratic(turn @ elongated_bowl().A @ turn.T, name="elongated bowl, turned")
+
+
+BEST_RATE = _Spec(
+    "best_rate",
+    ("make_rule", "landscape", "start", "rates", "steps"),
+    (),
+    "scalar",
+    _best_reference,
+    _best_cases,
+    (
+        _mistake(
+            "nan_not_ignored",
+            "it picked a rate whose run diverged. A diverged run ends at NaN, and "
+            "np.argmin returns the position of the first NaN; use np.nanargmin, which "
+            "skips them.",
+            _best_nan_not_ignored,
+        ),
+        _mistake(
+            "returns_value",
+            "it returns the lowest f; return the learning rate that reached it, "
+            "rates[np.nanargmin(values)].",
+            _best_returns_value,
+        ),
+        _mistake(
+            "returns_index",
+            "it returns the position of the best rate in the grid; return the rate itself, "
+            "rates[i].",
+            _best_returns_index,
+        ),
+        _mistake(
+            "mean_along_path",
+            "it ranks the rates by the mean f along the path; rank them by f after the "
+            "last step, landscape.value(path[-1]).",
+            _best_mean_along_path,
+        ),
+    ),
+)
+
+
+def check_best_rate(best_rate: Callable[..., Any]) -> None:
+    """Check ``best_rate(make_rule, landscape, start, rates, steps) -> float``."""
+    _check(BEST_RATE, best_rate)
+
+
 # ----------------------------------------------------------------- the registry
 
 _SPECS = (
@@ -1676,14 +2123,19 @@ _SPECS = (
     RMSPROP_STEP,
     RMSPROP_FIRST_STEP,
     ADAM_STEP,
+    BATCH_NOISE,
     INVERSE_TIME_DECAY,
+    VARIANCE_PATH,
     CLASSIFY_CRITICAL_POINT,
+    ESCAPE_STEPS,
+    BEST_RATE,
 )
 
 CHECKS: dict[str, Callable[[Callable[..., Any]], None]] = {
     "gd_step": check_gd_step,
     "max_stable_lr": check_max_stable_lr,
     "minibatch_indices": check_minibatch_indices,
+    "batch_noise": check_batch_noise,
     "ema_bias_corrected": check_ema_bias_corrected,
     "ema_weight": check_ema_weight,
     "momentum_step": check_momentum_step,
@@ -1695,7 +2147,10 @@ CHECKS: dict[str, Callable[[Callable[..., Any]], None]] = {
     "rmsprop_first_step": check_rmsprop_first_step,
     "adam_step": check_adam_step,
     "inverse_time_decay": check_inverse_time_decay,
+    "variance_path": check_variance_path,
     "classify_critical_point": check_classify_critical_point,
+    "escape_steps": check_escape_steps,
+    "best_rate": check_best_rate,
 }
 
 MISTAKES: dict[str, tuple[Mistake, ...]] = {spec.name: spec.mistakes for spec in _SPECS}

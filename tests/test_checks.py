@@ -136,3 +136,48 @@ def test_every_solution_in_the_chapters_passes(answers, check, capsys):
         exec(compile(source, "<solution>", "exec"), namespace)
     exec(compile(check, "<check>", "exec"), namespace)
     assert capsys.readouterr().out.startswith("✓ ")
+
+
+# ------------------------------------------------- the references of the newer checks
+
+
+def test_variance_path_reference_matches_simulated_runs():
+    """The recursion is what opt.run's noisy SGD does, under a schedule, from var0."""
+    rates = np.array([opt.schedules.InverseTimeDecay(0.5, 0.1)(t) for t in range(60)])
+    line = opt.Quadratic(np.array([[2.0]]))
+    predicted = REFERENCES["variance_path"](rates, 2.0, 1.5, 0.0)
+    runs = opt.run(opt.SGD(lambda t: rates[t]), line, np.ones((4000, 1)), 60, noise=1.5, seed=0)
+    simulated = runs[:, :, 0].var(axis=1)
+    assert predicted.shape == (61,) and predicted[0] == 0.0
+    np.testing.assert_allclose(simulated[1:], predicted[1:], rtol=0.08)
+
+
+def test_escape_steps_reference_matches_gradient_descent_on_the_saddle():
+    for y0 in (1e-6, -1e-4):
+        path = opt.run(opt.SGD(0.1), opt.Saddle(), [1.0, y0], 120)
+        measured = int(np.argmax(np.abs(path[:, 1]) > 1.0))
+        assert REFERENCES["escape_steps"](0.1, -2.0, y0, 1.0) == measured
+    assert REFERENCES["escape_steps"](0.1, -2.0, 0.0, 1.0) == np.inf
+
+
+def test_batch_noise_reference_is_the_finite_population_formula():
+    grads = np.random.default_rng(0).normal(size=(20, 3)) + 1.0
+    sigma2 = ((grads - grads.mean(axis=0)) ** 2).sum(axis=1).mean()
+    assert np.isclose(REFERENCES["batch_noise"](grads, 1), sigma2)
+    assert REFERENCES["batch_noise"](grads, 20) == 0.0
+
+
+def test_best_rate_messages_name_the_rule_and_the_landscape():
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_best_rate(lambda make_rule, landscape, start, rates, steps: rates[0])
+    message = str(failure.value)
+    assert "make_rule=lambda lr: opt.SGD(lr)" in message
+    assert "landscape=<landscape 'elongated bowl'>" in message
+
+
+def test_escape_steps_zero_start_must_be_infinite():
+    def escape_steps(lr, curvature, y0, threshold):
+        return 1e9 if y0 == 0 else REFERENCES["escape_steps"](lr, curvature, y0, threshold)
+
+    with pytest.raises(CheckFailed, match="expected inf"):
+        checks.check_escape_steps(escape_steps)
