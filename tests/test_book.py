@@ -2,18 +2,19 @@
 
 Every failure names the file (and the cell, page or entry) it is about.
 The site build (class ``TestSite``, marker ``build``) takes the longest; deselect
-it with ``pytest -m "not build"``. ``make test`` runs it.
+it with ``pytest -m "not build"``. ``make test`` runs it. The build itself is the
+``site`` fixture of tests/conftest.py: one build per pytest run, shared with the
+browser tests (tests/test_browser.py).
 """
 
 from __future__ import annotations
 
 import html
-import os
-import re
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import nbformat
@@ -24,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
 sys.path.insert(0, str(ROOT / "scripts"))
 import colab_cell  # noqa: E402
+
+if TYPE_CHECKING:
+    from conftest import Build  # the `site` fixture (one build per run) lives in conftest.py
 
 PAGE_BUDGET_BYTES = 2_500_000  # DESIGN.md: a chapter page stays under 2.5 MB
 
@@ -252,54 +256,6 @@ def parse(path: Path) -> _Page:
 
 def chapter_docnames() -> list[str]:
     return [e.removesuffix(".ipynb").removesuffix(".md") for e in toc_files(toc())]
-
-
-def jupyter_book() -> str:
-    exe = Path(sys.executable).parent / "jupyter-book"
-    return str(exe) if exe.exists() else "jupyter-book"
-
-
-class Build:
-    """The outcome of one site build: where the HTML is, and what went wrong."""
-
-    def __init__(self, html: Path, failure: str | None) -> None:
-        self.html = html
-        self.failure = failure
-
-
-def _build_failure(run: subprocess.CompletedProcess[str], log: Path) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + "\n" + run.stderr)
-    lines = [ln for ln in text.splitlines() if "[IPKernelApp]" not in ln]
-    keys = ("WARNING", "ERROR", "Error", "error:", "Exception", "Traceback", "failed")
-    relevant = [ln for ln in lines if any(k in ln for k in keys)]
-    return (
-        f"the site build failed (jupyter-book build . -W -n --keep-going --all, exit code "
-        f"{run.returncode}); full log: {log}\n" + "\n".join(relevant[-60:] or lines[-60:])
-    )
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """Build the whole book once, as `make book` does, into a temporary folder."""
-    out = tmp_path_factory.mktemp("site")
-    cmd = [
-        jupyter_book(), "build", str(ROOT), "--path-output", str(out),
-        "--builder", "html", "-W", "-n", "--keep-going", "--all",
-    ]  # fmt: skip
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
-    log = out / "build.log"
-    log.write_text(run.stdout + "\n" + run.stderr, encoding="utf8")
-    html_dir = out / "_build" / "html"
-    return Build(html_dir, _build_failure(run, log) if run.returncode else None)
-
-
-@pytest.fixture
-def html_dir(site: Build) -> Path:
-    """The built HTML, for the checks that need a successful build."""
-    if site.failure:
-        pytest.skip("the site build failed: see TestSite::test_build_succeeds")
-    return site.html
 
 
 @pytest.mark.build

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import ipywidgets
@@ -290,66 +289,52 @@ def test_no_controls_gives_one_frame(figure):
     assert ex.n_frames == 1 and len(player_data(ex.html())["frames"]) == 1
 
 
-# -- the player in a real browser (skipped without playwright and chromium) -------
+# -- the player in a real browser (fails without playwright and chromium: conftest.py) --
 
 
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="needs /usr/bin/chromium")
-def test_player_works_in_a_browser(one, two, tmp_path: Path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_player_works_in_a_browser(one, two, tmp_path: Path, browser):
     page_html = f"<!doctype html><html><body>{one.html()}{two.html()}</body></html>"
     (tmp_path / "page.html").write_text(page_html, encoding="utf-8")
     frames_one = player_data(one.html())["frames"]
     frames_two = player_data(two.html())["frames"]
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto((tmp_path / "page.html").as_uri())
-            figures = page.locator("figure.optx-explorable")
-            assert figures.count() == 2
+    page = browser.new_page()
+    try:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((tmp_path / "page.html").as_uri())
+        figures = page.locator("figure.optx-explorable")
+        assert figures.count() == 2
 
-            def overlay(i: int) -> str:
-                return figures.nth(i).locator(".optx-overlay").evaluate("g => g.innerHTML")
+        def overlay(i: int) -> str:
+            return figures.nth(i).locator(".optx-overlay").evaluate("g => g.innerHTML")
 
-            # keyboard: focus the first slider, press → twice: 0.1 -> 0.5 -> 0.95
-            first = figures.nth(0).locator("input[type=range]")
-            first.focus()
-            page.keyboard.press("ArrowRight")
-            page.keyboard.press("ArrowRight")
-            assert first.get_attribute("aria-valuetext") == "0.95"
-            assert figures.nth(0).locator("output").inner_text() == "0.95"
-            same = figures.nth(0).evaluate(
-                "(f, s) => { const g = document.createElementNS("
-                "'http://www.w3.org/2000/svg', 'g'); "
-                "g.innerHTML = s; return g.innerHTML; }",
-                frames_one[3],
-            )
-            assert overlay(0) == same
-            # the second player is independent: momentum slider and checkbox
-            momentum = figures.nth(1).locator("input[type=range]").nth(1)
-            momentum.fill("2")  # momentum 0.9
-            figures.nth(1).locator("input[type=checkbox]").uncheck()
-            expected = frames_two[(2 * 4 + 2) * 2 + 0]
-            same = figures.nth(1).evaluate(
-                "(f, s) => { const g = document.createElementNS("
-                "'http://www.w3.org/2000/svg', 'g'); "
-                "g.innerHTML = s; return g.innerHTML; }",
-                expected,
-            )
-            assert overlay(1) == same
-            assert overlay(0) != overlay(1)
-            assert errors == []
-        finally:
-            browser.close()
+        # keyboard: focus the first slider, press → twice: 0.1 -> 0.5 -> 0.95
+        first = figures.nth(0).locator("input[type=range]")
+        first.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert first.get_attribute("aria-valuetext") == "0.95"
+        assert figures.nth(0).locator("output").inner_text() == "0.95"
+        same = figures.nth(0).evaluate(
+            "(f, s) => { const g = document.createElementNS("
+            "'http://www.w3.org/2000/svg', 'g'); "
+            "g.innerHTML = s; return g.innerHTML; }",
+            frames_one[3],
+        )
+        assert overlay(0) == same
+        # the second player is independent: momentum slider and checkbox
+        momentum = figures.nth(1).locator("input[type=range]").nth(1)
+        momentum.fill("2")  # momentum 0.9
+        figures.nth(1).locator("input[type=checkbox]").uncheck()
+        expected = frames_two[(2 * 4 + 2) * 2 + 0]
+        same = figures.nth(1).evaluate(
+            "(f, s) => { const g = document.createElementNS("
+            "'http://www.w3.org/2000/svg', 'g'); "
+            "g.innerHTML = s; return g.innerHTML; }",
+            expected,
+        )
+        assert overlay(1) == same
+        assert overlay(0) != overlay(1)
+        assert errors == []
+    finally:
+        page.close()

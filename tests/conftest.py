@@ -1,0 +1,175 @@
+"""Fixtures shared by the test modules: the one site build, and the headless browser.
+
+The site build (about 10 to 60 s) happens ONCE per pytest run, however many modules
+and xdist workers need it (tests/test_book.py checks its HTML, tests/test_browser.py
+opens it in Chromium). It goes to a fixed folder, ``_build/test-site``, under an
+exclusive file lock: the first worker that asks builds, any other worker waits for the
+lock and then reuses that build. A stamp file records which pytest run made the build
+(xdist gives all workers of one run the same ``PYTEST_XDIST_TESTRUNUID``), so a new run
+always rebuilds from scratch and never trusts a stale site.
+
+The browser is Debian's Chromium (``/usr/bin/chromium``) driven by Playwright from PyPI;
+``playwright install`` (which downloads a browser) is never needed. If either is
+missing, the tests that need it FAIL with how to install it: CI must have it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE_DIR = ROOT / "_build" / "test-site"  # the build of the current run (gitignored)
+SCREENSHOTS = ROOT / "_build" / "screenshots"  # full-page screenshots for review
+REPORTS = ROOT / "_build" / "test-report"  # measurements shown at the end of the run
+
+_THIS_PROCESS = uuid.uuid4().hex
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+HOW_TO_INSTALL_BROWSER = (
+    "The browser tests need Debian's Chromium at /usr/bin/chromium and Playwright from "
+    "PyPI (pinned in requirements-dev.txt). Install Chromium with "
+    "`sudo apt-get install chromium` (.ci/run does this in CI) and the Python packages with "
+    "`make venv` (or `pip install -r requirements-dev.txt`). Never run `playwright install`: "
+    "the tests drive the system Chromium."
+)
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def write_report(topic: str, line: str) -> None:
+    """Add a line to the measurements pytest prints at the end (works under xdist)."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    with open(REPORTS / f"{topic}.txt", "a", encoding="utf8") as out:
+        out.write(line + "\n")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the main process, before any test
+        shutil.rmtree(REPORTS, ignore_errors=True)
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for report in sorted(REPORTS.glob("*.txt")) if REPORTS.is_dir() else []:
+        terminalreporter.write_sep("-", f"measured: {report.stem}")
+        for line in sorted(report.read_text(encoding="utf8").splitlines()):
+            terminalreporter.write_line(line)
+
+
+# --------------------------------------------------------------------------- the site build
+
+
+class Build:
+    """The outcome of one site build: where the HTML is, and what went wrong."""
+
+    def __init__(self, html: Path, failure: str | None) -> None:
+        self.html = html
+        self.failure = failure
+
+
+def jupyter_book() -> str:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    return str(exe) if exe.exists() else "jupyter-book"
+
+
+def _build_failure(run: subprocess.CompletedProcess[str], log: Path) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + "\n" + run.stderr)
+    lines = [ln for ln in text.splitlines() if "[IPKernelApp]" not in ln]
+    keys = ("WARNING", "ERROR", "Error", "error:", "Exception", "Traceback", "failed")
+    relevant = [ln for ln in lines if any(k in ln for k in keys)]
+    return (
+        f"the site build failed (jupyter-book build . -W -n --keep-going --all, exit code "
+        f"{run.returncode}); full log: {log}\n" + "\n".join(relevant[-60:] or lines[-60:])
+    )
+
+
+def _run_id() -> str:
+    """One id per pytest run, the same in every xdist worker of that run."""
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or _THIS_PROCESS  # no xdist: one process
+
+
+def build_site(out: Path) -> Build:
+    """Build the whole book as `make book` does (every chapter executed), into ``out``."""
+    cmd = [
+        jupyter_book(), "build", str(ROOT), "--path-output", str(out),
+        "--builder", "html", "-W", "-n", "--keep-going", "--all",
+    ]  # fmt: skip
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
+    log = out / "build.log"
+    log.write_text(run.stdout + "\n" + run.stderr, encoding="utf8")
+    return Build(out / "_build" / "html", _build_failure(run, log) if run.returncode else None)
+
+
+@pytest.fixture(scope="session")
+def site() -> Build:
+    """The built book, built once per pytest run and shared by every worker (see above)."""
+    SITE_DIR.parent.mkdir(parents=True, exist_ok=True)
+    stamp, outcome = SITE_DIR / "run-id", SITE_DIR / "outcome.json"
+    run_id = _run_id()
+    with open(SITE_DIR.parent / "test-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if stamp.is_file() and stamp.read_text() == run_id and outcome.is_file():
+            failure = json.loads(outcome.read_text(encoding="utf8"))["failure"]
+            return Build(SITE_DIR / "_build" / "html", failure)
+        shutil.rmtree(SITE_DIR, ignore_errors=True)
+        SITE_DIR.mkdir()
+        build = build_site(SITE_DIR)
+        outcome.write_text(json.dumps({"failure": build.failure}), encoding="utf8")
+        stamp.write_text(run_id)  # last: a build cut short is never reused
+        return build
+
+
+@pytest.fixture(scope="session")
+def html_dir(site: Build) -> Path:
+    """The built HTML, for the checks that need a successful build."""
+    if site.failure:
+        pytest.skip("the site build failed: see tests/test_book.py::TestSite::test_build_succeeds")
+    return site.html
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium under Playwright; fails (not skips) if either is missing.
+
+    Module scope, not session: while Playwright's sync API is open, its event loop counts
+    as running in this thread, so a later test calling ``asyncio.run`` would fail.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        pytest.fail(f"{error}. {HOW_TO_INSTALL_BROWSER}", pytrace=False)
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found. {HOW_TO_INSTALL_BROWSER}", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
