@@ -6,7 +6,9 @@
 1. ``Adam.step`` on 1,000,000 float64 parameters against ``torch.optim.Adam``
    (single-tensor, ``foreach=False``, CPU, float64, one thread, as numpy's
    elementwise ops are): single steps alternate between the two and we quote the
-   median of the pairwise ratios ours/torch.
+   median of the pairwise ratios ours/torch; then each runs back to back on its own.
+   Both figures vary by tens of percent between runs on a shared 2-core machine:
+   run it a few times.
 2. The same step against a memory-streaming bound: Adam must read θ, g, m, v and
    write θ, m, v, i.e. 7 arrays of 8 MB; the bound is the time numpy takes to copy
    that many bytes (3.5 arrays in, 3.5 out).
@@ -78,6 +80,14 @@ def adam_vs_torch(repeats: int, use_torch: bool) -> None:
         print(
             f"  ratio ours/torch: median of pairwise ratios {statistics.median(ratios):.2f}x "
             f"(quartiles {np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f})"
+        )
+        # the same steps, each optimizer in a loop of its own (no interleaving: the two
+        # allocators no longer hand memory back and forth between single steps)
+        ours_alone = statistics.median(timed(ours, repeats))
+        torch_alone = statistics.median(timed(theirs, repeats))
+        print(
+            f"  back to back: ours {1e3 * ours_alone:.2f} ms, torch {1e3 * torch_alone:.2f} ms, "
+            f"ratio {ours_alone / torch_alone:.2f}x"
         )
     else:
         for _ in range(5):
