@@ -21,8 +21,9 @@ import time
 import numpy as np
 
 from optimizers.data import load_digits, train_test_split
-from optimizers.models import MLP, train
+from optimizers.models import MLP
 from optimizers.rules import SGD, Adam, Momentum
+from optimizers.training import train
 
 ARCHITECTURE = [64, 64, 10]
 ITERATIONS = 2000

@@ -33,7 +33,7 @@ import yaml
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from optimizers import widgets
+from optimizers.book import explorable
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_MS = 150.0
@@ -56,12 +56,12 @@ def toc_chapters() -> list[str]:
     return [f for f in found if (ROOT / f"{f}.ipynb").is_file()]
 
 
-def run_chapter(docname: str) -> list[widgets.Explorable]:
+def run_chapter(docname: str) -> list[explorable.Explorable]:
     """Execute the notebook's code cells here; return the Explorables it made."""
-    made: list[widgets.Explorable] = []
-    original = widgets.Explorable.__init__
+    made: list[explorable.Explorable] = []
+    original = explorable.Explorable.__init__
 
-    def recording_init(self: widgets.Explorable, *args: Any, **kwargs: Any) -> None:
+    def recording_init(self: explorable.Explorable, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         made.append(self)
 
@@ -69,7 +69,7 @@ def run_chapter(docname: str) -> list[widgets.Explorable]:
     notebook = nbformat.read(path, as_version=4)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     cwd = Path.cwd()
-    widgets.Explorable.__init__ = recording_init  # type: ignore[method-assign]
+    explorable.Explorable.__init__ = recording_init  # type: ignore[method-assign]
     try:
         os.chdir(path.parent)
         for index, cell in enumerate(notebook.cells):
@@ -80,11 +80,11 @@ def run_chapter(docname: str) -> list[widgets.Explorable]:
                 exec(code, namespace)
     finally:
         os.chdir(cwd)
-        widgets.Explorable.__init__ = original  # type: ignore[method-assign]
+        explorable.Explorable.__init__ = original  # type: ignore[method-assign]
     return made
 
 
-def time_moves(explorable: widgets.Explorable) -> list[float]:
+def time_moves(explorable: explorable.Explorable) -> list[float]:
     """Milliseconds of each live move over every value of every control."""
     times = []
     for control, widget in zip(explorable.controls, explorable.inputs, strict=True):
@@ -112,15 +112,15 @@ def main() -> int:
         if not made:
             continue
         print(f"  {'figure':<58} {'frames':>6} {'moves':>5} {'median ms':>9} {'max ms':>7}")
-        for explorable in made:
-            _ = explorable.widget  # the live widget, as displayed in Jupyter
-            times = time_moves(explorable) or [0.0]
+        for figure in made:
+            _ = figure.widget  # the live widget, as displayed in Jupyter
+            times = time_moves(figure) or [0.0]
             median = statistics.median(times)
             flag = "" if median < BUDGET_MS else f"  OVER the {BUDGET_MS:g} ms budget"
             over += median >= BUDGET_MS
-            alt = explorable.alt if len(explorable.alt) <= 58 else explorable.alt[:55] + "..."
+            alt = figure.alt if len(figure.alt) <= 58 else figure.alt[:55] + "..."
             print(
-                f"  {alt:<58} {explorable.n_frames:>6} {len(times):>5} "
+                f"  {alt:<58} {figure.n_frames:>6} {len(times):>5} "
                 f"{median:>9.1f} {max(times):>7.1f}{flag}"
             )
     print(f"\nbudget: median move < {BUDGET_MS:g} ms; figures over it: {over}")

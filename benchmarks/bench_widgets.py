@@ -28,8 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 import optimizers as opt
-from optimizers import plotting
-from optimizers.widgets import Explorable, Slider
+from optimizers.book import Explorable, Slider, plotting
 
 BOWL = opt.elongated_bowl()
 X0 = [-7.0, 2.0]

@@ -8,11 +8,24 @@
     state = adam.init(x0)
     x1, state = adam.step(x0, grad, state)
     path = opt.run(adam, opt.elongated_bowl(), x0, steps=30)
+
+Three layers, each in its own place:
+
+* this package, the core: numpy only (rules, schedules, averages, landscapes,
+  trajectories, analysis, models, training, gradient-noise formulas, data loaders);
+* :mod:`optimizers.book`: the book's figures and explorables (extra ``[book]``);
+* :mod:`optimizers.teaching`: exercise checks and grading (extra ``[teaching]``).
+
+``opt.checks`` is :mod:`optimizers.teaching.checks`, imported on first use, so the
+chapters' ``opt.checks.check_adam_step(...)`` works without the core importing it.
 """
 
-from . import analysis, checks, data, minibatch, models, schedules
-from .data import load_digits, load_seattle_temperatures, minibatches, train_test_split
-from .ema import effective_window, ema, ema_weights
+from typing import Any
+
+from . import analysis, averages, data, minibatch, models, schedules, training, trajectories
+from .averages import effective_window, ema, ema_weights
+from .data import load_digits, load_seattle_temperatures
+from .errors import DivergenceWarning
 from .landscapes import (
     Landscape,
     MonkeySaddle,
@@ -25,8 +38,9 @@ from .landscapes import (
     elongated_bowl,
     ill_conditioned_quadratic,
 )
-from .models import MLP, Checkpoints, LeastSquares, LogisticRegression, TrainResult, train
+from .models import MLP, LeastSquares, LogisticRegression
 from .rules import (
+    ALL_OPTIMIZERS,
     SGD,
     Adadelta,
     AdaGrad,
@@ -38,12 +52,31 @@ from .rules import (
     Optimizer,
     RMSprop,
     State,
+    UpdateRule,
 )
-from .run import DivergenceWarning, divergence_step, nesterov_lookahead_path, run
+from .training import Checkpoints, TrainResult, minibatches, train, train_test_split
+from .trajectories import (
+    divergence_step,
+    nesterov_lookahead_path,
+    run,
+    run_with_states,
+    steps_to_stay_below,
+)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+
+def __getattr__(name: str) -> Any:
+    # opt.checks: the teaching layer, loaded only when a chapter's check cell asks for it
+    if name == "checks":
+        from .teaching import checks
+
+        return checks
+    raise AttributeError(f"module 'optimizers' has no attribute {name!r}")
+
 
 __all__ = [
+    "ALL_OPTIMIZERS",
     "MLP",
     "SGD",
     "AdaGrad",
@@ -69,8 +102,9 @@ __all__ = [
     "State",
     "TrainResult",
     "TwoMinima",
+    "UpdateRule",
     "analysis",
-    "checks",
+    "averages",
     "data",
     "divergence_step",
     "effective_window",
@@ -85,7 +119,11 @@ __all__ = [
     "models",
     "nesterov_lookahead_path",
     "run",
+    "run_with_states",
     "schedules",
+    "steps_to_stay_below",
     "train",
     "train_test_split",
+    "training",
+    "trajectories",
 ]

@@ -33,7 +33,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ._validate import as_float_array
+from ._validate import as_float_array, check_positive
+from .trajectories import steps_to_stay_below
 
 Method = Literal["heavy_ball", "nesterov"]
 METHODS: tuple[str, ...] = ("heavy_ball", "nesterov")
@@ -213,7 +214,7 @@ def measured_rate(path: Any, minimum: Any = 0.0, start: int | None = None) -> An
 
     On a quadratic this tends to :func:`convergence_rate` as the window grows (it is
     a little above it for short windows when eigenvalues are double or complex).
-    ``path`` has shape (K + 1, ..., dim), e.g. from :func:`~optimizers.run.run`; the result
+    ``path`` has shape (K + 1, ..., dim), e.g. from :func:`~optimizers.trajectories.run`; the result
     has shape ``path.shape[1:-1]``. ``start`` defaults to K // 2, which skips the start-up.
     A path that reaches the minimum exactly gives 0. Raises ValueError for a path
     with non-finite values (it diverged: the rate is above 1).
@@ -240,12 +241,5 @@ def steps_to_tolerance(path: Any, tol: float, minimum: Any = 0.0) -> Any:
     −1 where the path does not end below ``tol`` (too short, or diverged: NaN counts
     as far). Shape ``path.shape[1:-1]``.
     """
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
-    errors = _errors(path, minimum)
-    far = ~(errors < tol)  # NaN is far
-    K = errors.shape[0]
-    last_far = K - 1 - np.argmax(far[::-1], axis=0)  # index of the last far step
-    steps = np.where(far.any(axis=0), last_far + 1, 0)
-    steps = np.where(far[-1], -1, steps)
-    return int(steps) if steps.ndim == 0 else steps
+    tol = check_positive("tol", tol)
+    return steps_to_stay_below(_errors(path, minimum), tol)

@@ -31,8 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import check_int
-from .data import minibatches
 from .models import Model
+from .training import minibatches
 
 __all__ = [
     "gradient_noise",

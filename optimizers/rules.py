@@ -25,9 +25,11 @@ Contract shared by every rule:
 
 * ``step`` never writes into the ``params`` or ``grads`` you pass; it returns a
   new parameter array.
-* ``step`` updates the arrays of ``state`` **in place** (that keeps Adam as fast as
-  torch.optim) and returns the same state object. To keep a history, store
-  ``state.copy()``, or use :func:`~optimizers.run.run` with ``record_states=True``.
+* ``step`` is pure, like the equations: it returns a **new** state and never writes
+  into the state it was given, so a list of states is a history. (The speed path,
+  ``fused=True`` where a rule offers it, updates its state in place and says so.)
+* ``step`` checks that the state came from the same kind of rule (``init`` of this
+  class) and has the parameters' shape, and says what is wrong otherwise.
 * ``lr`` may be a number or a schedule ``t -> lr`` (see :mod:`optimizers.schedules`);
   the schedule is called with ``t = 0`` for the first step.
 * Gradients must have the shape of the parameters and be finite; otherwise a
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol, get_args
 
 import numpy as np
 
@@ -65,8 +67,16 @@ class State:
     t: int = 0
 
     def copy(self) -> State:
-        """A deep copy: arrays are copied, so later in-place steps do not change it."""
+        """A deep copy (arrays copied), for states a fused step will update in place."""
         return copy.deepcopy(self)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The per-parameter arrays of this state by name (``m``, ``v`` ...)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -131,10 +141,24 @@ class AdadeltaState(State):
 # ----------------------------------------------------------------------- the base
 
 
+class UpdateRule(Protocol):
+    """What :func:`~optimizers.trajectories.run` and :func:`~optimizers.training.train`
+    need from an optimizer; every rule of this module has it."""
+
+    def init(self, params: Any) -> Any:
+        """The state before the first step."""
+        ...
+
+    def step(self, params: Any, grads: Any, state: Any) -> tuple[np.ndarray, Any]:
+        """One update: returns ``(new_params, new_state)``; never writes into its inputs."""
+        ...
+
+
 class Optimizer:
     """What every update rule shares: input checks and the learning rate at step t."""
 
     name = "Optimizer"
+    state_type: ClassVar[type[State]] = State
     lr: LearningRate
 
     def init(self, params: Any) -> State:
@@ -151,9 +175,18 @@ class Optimizer:
 
     def _inputs(self, params: Any, grads: Any, state: State) -> tuple[np.ndarray, np.ndarray]:
         """Check and convert the arguments of ``step``; never copies needlessly."""
-        if not isinstance(state, State):
-            raise TypeError(f"state must come from {self.name}.init(params), got {type(state)}")
+        if type(state) is not self.state_type:
+            raise TypeError(
+                f"state must come from {type(self).__name__}.init(params) "
+                f"(a {self.state_type.__name__}), got {type(state).__name__}"
+            )
         params = as_float_array("params", params)
+        for name, array in state.arrays().items():
+            if array.shape != params.shape:
+                raise ValueError(
+                    f"state.{name} has shape {array.shape} but params have shape "
+                    f"{params.shape}: make the state with {type(self).__name__}.init(params)"
+                )
         grads = as_float_array("grads", grads)
         if grads.shape != params.shape:
             raise ValueError(
@@ -188,6 +221,7 @@ class SGD(Optimizer):
     """
 
     name = "SGD"
+    state_type = SGDState
 
     def __init__(self, lr: LearningRate) -> None:
         self.lr = check_lr(lr)
@@ -199,8 +233,7 @@ class SGD(Optimizer):
     def step(self, params: Any, grads: Any, state: SGDState) -> tuple[np.ndarray, SGDState]:
         params, g = self._inputs(params, grads, state)
         lr = self.lr_at(state.t)
-        state.t += 1
-        return params - lr * g, state
+        return params - lr * g, SGDState(t=state.t + 1)
 
 
 MomentumForm = Literal["standard", "ema", "velocity"]
@@ -231,11 +264,12 @@ class Momentum(Optimizer):
     """
 
     name = "Momentum"
+    state_type = MomentumState
 
     def __init__(self, lr: LearningRate, beta: float = 0.9, form: MomentumForm = "standard"):
         self.lr = check_lr(lr)
         self.beta = check_beta("beta", beta)
-        self.form = check_choice("form", form, ("standard", "ema", "velocity"))
+        self.form = check_choice("form", form, get_args(MomentumForm))
 
     def init(self, params: Any) -> MomentumState:
         return MomentumState(v=self._zeros(params))
@@ -244,19 +278,15 @@ class Momentum(Optimizer):
         self, params: Any, grads: Any, state: MomentumState
     ) -> tuple[np.ndarray, MomentumState]:
         params, g = self._inputs(params, grads, state)
-        lr, beta, v = self.lr_at(state.t), self.beta, state.v
-        state.t += 1
+        lr, beta, t = self.lr_at(state.t), self.beta, state.t + 1
         if self.form == "standard":
-            v *= beta  # v ← βv + g
-            v += g
-            return params - lr * v, state
+            v = beta * state.v + g  # v ← βv + g
+            return params - lr * v, MomentumState(t=t, v=v)
         if self.form == "ema":
-            v *= beta  # v ← βv + (1 − β)g
-            v += (1 - beta) * g
-            return params - lr * v, state
-        v *= beta  # v ← βv − ηg
-        v -= lr * g
-        return params + v, state
+            v = beta * state.v + (1 - beta) * g  # v ← βv + (1 − β)g
+            return params - lr * v, MomentumState(t=t, v=v)
+        v = beta * state.v - lr * g  # v ← βv − ηg
+        return params + v, MomentumState(t=t, v=v)
 
 
 class Nesterov(Optimizer):
@@ -272,11 +302,13 @@ class Nesterov(Optimizer):
 
     and with a constant learning rate it is the same algorithm written for the
     look-ahead point θ = x + βv: the θ this class returns are those look-ahead
-    points, equal up to rounding (about 1e-15); :func:`~optimizers.run.nesterov_lookahead_path`
-    computes both forms and the tests check it.
+    points, equal up to rounding (about 1e-15);
+    :func:`~optimizers.trajectories.nesterov_lookahead_path` computes both forms and
+    the tests check it.
     """
 
     name = "Nesterov"
+    state_type = MomentumState
 
     def __init__(self, lr: LearningRate, beta: float = 0.9) -> None:
         self.lr = check_lr(lr)
@@ -289,11 +321,9 @@ class Nesterov(Optimizer):
         self, params: Any, grads: Any, state: MomentumState
     ) -> tuple[np.ndarray, MomentumState]:
         params, g = self._inputs(params, grads, state)
-        lr, beta, v = self.lr_at(state.t), self.beta, state.v
-        state.t += 1
-        v *= beta  # v ← βv + g
-        v += g
-        return params - lr * (g + beta * v), state
+        lr, beta = self.lr_at(state.t), self.beta
+        v = beta * state.v + g  # v ← βv + g
+        return params - lr * (g + beta * v), MomentumState(t=state.t + 1, v=v)
 
 
 class AdaGrad(Optimizer):
@@ -307,6 +337,7 @@ class AdaGrad(Optimizer):
     """
 
     name = "AdaGrad"
+    state_type = AdaGradState
 
     def __init__(self, lr: LearningRate = 0.01, eps: float = 1e-10) -> None:
         self.lr = check_lr(lr)
@@ -317,10 +348,9 @@ class AdaGrad(Optimizer):
 
     def step(self, params: Any, grads: Any, state: AdaGradState) -> tuple[np.ndarray, AdaGradState]:
         params, g = self._inputs(params, grads, state)
-        lr, s = self.lr_at(state.t), state.s
-        state.t += 1
-        s += g * g  # s ← s + g²
-        return params - lr * g / (np.sqrt(s) + self.eps), state
+        lr = self.lr_at(state.t)
+        s = state.s + g**2  # s ← s + g²
+        return params - lr * g / (np.sqrt(s) + self.eps), AdaGradState(t=state.t + 1, s=s)
 
 
 class RMSprop(Optimizer):
@@ -334,6 +364,7 @@ class RMSprop(Optimizer):
     """
 
     name = "RMSprop"
+    state_type = RMSpropState
 
     def __init__(self, lr: LearningRate = 0.01, beta: float = 0.99, eps: float = 1e-8) -> None:
         self.lr = check_lr(lr)
@@ -345,11 +376,9 @@ class RMSprop(Optimizer):
 
     def step(self, params: Any, grads: Any, state: RMSpropState) -> tuple[np.ndarray, RMSpropState]:
         params, g = self._inputs(params, grads, state)
-        lr, beta, v = self.lr_at(state.t), self.beta, state.v
-        state.t += 1
-        v *= beta  # v ← βv + (1 − β)g²
-        v += (1 - beta) * (g * g)
-        return params - lr * g / (np.sqrt(v) + self.eps), state
+        lr, beta = self.lr_at(state.t), self.beta
+        v = beta * state.v + (1 - beta) * g**2  # v ← βv + (1 − β)g²
+        return params - lr * g / (np.sqrt(v) + self.eps), RMSpropState(t=state.t + 1, v=v)
 
 
 AdamForm = Literal["standard", "lr_t"]
@@ -388,6 +417,7 @@ class Adam(Optimizer):
     """
 
     name = "Adam"
+    state_type = AdamState
 
     def __init__(
         self,
@@ -406,7 +436,7 @@ class Adam(Optimizer):
         self.eps = check_range("eps", eps, 0.0, low_inclusive=form == "lr_t")
         self.amsgrad = bool(amsgrad)
         self.bias_correction = bool(bias_correction)
-        self.form = check_choice("form", form, ("standard", "lr_t"))
+        self.form = check_choice("form", form, get_args(AdamForm))
         if self.form == "lr_t" and not self.bias_correction:
             raise ValueError(
                 "form='lr_t' is a way of writing bias correction; it needs bias_correction=True"
@@ -418,39 +448,29 @@ class Adam(Optimizer):
 
     def step(self, params: Any, grads: Any, state: AdamState) -> tuple[np.ndarray, AdamState]:
         params, g = self._inputs(params, grads, state)
-        return self._adam_step(params, g, state, self.lr_at(state.t)), state
+        return self._adam_step(params, g, state, self.lr_at(state.t))
 
     def _adam_step(
         self, params: np.ndarray, g: np.ndarray, state: AdamState, lr: float
-    ) -> np.ndarray:
-        beta1, beta2, eps = self.beta1, self.beta2, self.eps
-        state.t += 1
-        t, m, v = state.t, state.m, state.v
+    ) -> tuple[np.ndarray, AdamState]:
+        beta1, beta2, eps, t = self.beta1, self.beta2, self.eps, state.t + 1
 
-        m *= beta1  # m ← β1·m + (1 − β1)·g
-        m += (1 - beta1) * g
-        v *= beta2  # v ← β2·v + (1 − β2)·g²
-        v += (1 - beta2) * (g * g)
-        if state.v_max is not None:  # AMSGrad: v_max ← max(v_max, v)
-            np.maximum(state.v_max, v, out=state.v_max)
-            v = state.v_max
+        m = beta1 * state.m + (1 - beta1) * g  # m ← β1·m + (1 − β1)·g
+        v = beta2 * state.v + (1 - beta2) * g**2  # v ← β2·v + (1 − β2)·g²
+        v_max = None if state.v_max is None else np.maximum(state.v_max, v)  # AMSGrad
+        new_state = AdamState(t=t, m=m, v=v, v_max=v_max)
+        if v_max is not None:  # AMSGrad divides by the largest v so far
+            v = v_max
 
         if self.form == "lr_t":  # η_t = η·√(1 − β2^t)/(1 − β1^t) on the raw m and v
-            step_size, v_correction = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t), 1.0
-        elif self.bias_correction:  # m̂ = m/(1 − β1^t) and √v̂ = √v/√(1 − β2^t)
-            step_size, v_correction = lr / (1 - beta1**t), np.sqrt(1 - beta2**t)
-        else:
-            step_size, v_correction = lr, 1.0
-
-        # θ ← θ − η·m̂/(√v̂ + ε), written as θ − step_size·m/(√v/v_correction + ε)
-        # (the bias corrections are scalars, so they are applied to scalars, as torch
-        # does); each line works in place on one temporary, which halves the memory traffic
-        denominator = np.sqrt(v)
-        denominator /= v_correction
-        denominator += eps
-        update = np.divide(m, denominator, out=denominator)
-        update *= step_size
-        return params - update
+            lr_t = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+            return params - lr_t * m / (np.sqrt(v) + eps), new_state
+        if not self.bias_correction:
+            return params - lr * m / (np.sqrt(v) + eps), new_state
+        # m̂ = m/(1 − β1^t) and √v̂ = √v/√(1 − β2^t); the corrections are scalars, so
+        # they are applied to scalars, as torch does (same numbers to rounding)
+        step_size, v_correction = lr / (1 - beta1**t), np.sqrt(1 - beta2**t)
+        return params - step_size * m / (np.sqrt(v) / v_correction + eps), new_state
 
 
 class AdamW(Adam):
@@ -483,7 +503,7 @@ class AdamW(Adam):
         params, g = self._inputs(params, grads, state)
         lr = self.lr_at(state.t)
         decayed = params * (1 - lr * self.weight_decay)  # θ ← θ(1 − ηλ)
-        return self._adam_step(decayed, g, state, lr), state
+        return self._adam_step(decayed, g, state, lr)
 
 
 class NAdam(Optimizer):
@@ -505,6 +525,7 @@ class NAdam(Optimizer):
     """
 
     name = "NAdam"
+    state_type = NAdamState
 
     def __init__(
         self,
@@ -530,21 +551,18 @@ class NAdam(Optimizer):
 
     def step(self, params: Any, grads: Any, state: NAdamState) -> tuple[np.ndarray, NAdamState]:
         params, g = self._inputs(params, grads, state)
-        lr, beta1, beta2 = self.lr_at(state.t), self.beta1, self.beta2
-        state.t += 1
-        t, m, v = state.t, state.m, state.v
+        lr, beta1, beta2, t = self.lr_at(state.t), self.beta1, self.beta2, state.t + 1
 
         mu, mu_next = self.momentum_factor(t), self.momentum_factor(t + 1)
-        state.mu_product *= mu  # Π_t
-        m *= beta1  # m ← β1·m + (1 − β1)·g
-        m += (1 - beta1) * g
-        v *= beta2  # v ← β2·v + (1 − β2)·g²
-        v += (1 - beta2) * (g * g)
+        mu_product = state.mu_product * mu  # Π_t
+        m = beta1 * state.m + (1 - beta1) * g  # m ← β1·m + (1 − β1)·g
+        v = beta2 * state.v + (1 - beta2) * g**2  # v ← β2·v + (1 − β2)·g²
         denominator = np.sqrt(v / (1 - beta2**t)) + self.eps  # √v̂ + ε
 
-        gradient_part = (1 - mu) / (1 - state.mu_product) * g
-        momentum_part = mu_next / (1 - state.mu_product * mu_next) * m
-        return params - lr * (gradient_part + momentum_part) / denominator, state
+        gradient_part = (1 - mu) / (1 - mu_product) * g
+        momentum_part = mu_next / (1 - mu_product * mu_next) * m
+        new_params = params - lr * (gradient_part + momentum_part) / denominator
+        return new_params, NAdamState(t=t, m=m, v=v, mu_product=mu_product)
 
 
 class Adadelta(Optimizer):
@@ -562,6 +580,7 @@ class Adadelta(Optimizer):
     """
 
     name = "Adadelta"
+    state_type = AdadeltaState
 
     def __init__(self, lr: LearningRate = 1.0, rho: float = 0.9, eps: float = 1e-6) -> None:
         self.lr = check_lr(lr)
@@ -577,15 +596,11 @@ class Adadelta(Optimizer):
     ) -> tuple[np.ndarray, AdadeltaState]:
         params, g = self._inputs(params, grads, state)
         lr, rho, eps = self.lr_at(state.t), self.rho, self.eps
-        state.t += 1
-        v, u = state.v, state.u
 
-        v *= rho  # v ← ρv + (1 − ρ)g²
-        v += (1 - rho) * (g * g)
-        delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
-        u *= rho  # u ← ρu + (1 − ρ)Δ²
-        u += (1 - rho) * (delta * delta)
-        return params - lr * delta, state
+        v = rho * state.v + (1 - rho) * g**2  # v ← ρv + (1 − ρ)g²
+        delta = np.sqrt(state.u + eps) / np.sqrt(v + eps) * g
+        u = rho * state.u + (1 - rho) * delta**2  # u ← ρu + (1 − ρ)Δ²
+        return params - lr * delta, AdadeltaState(t=state.t + 1, v=v, u=u)
 
 
 ALL_OPTIMIZERS: tuple[type[Optimizer], ...] = (

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
 import zipfile
 from importlib.metadata import version
 from pathlib import Path
@@ -235,6 +236,18 @@ written `2012-01-01` here; every other field is copied as text, unchanged.
     print(f"wrote {path.relative_to(ROOT)}: {len(out_rows)} rows, sha256 {sha256(path)}")
 
 
+def copy_into_package() -> None:
+    """The installed package reads its own copy (optimizers/datasets/, importlib.resources)."""
+    packaged = ROOT / "optimizers" / "datasets"
+    for path in sorted(DATA.rglob("*")):
+        if path.is_file():
+            target = packaged / path.relative_to(DATA)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    print(f"copied {DATA.relative_to(ROOT)}/ to {packaged.relative_to(ROOT)}/")
+
+
 if __name__ == "__main__":
     extract_digits()
     extract_seattle_weather()
+    copy_into_package()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import optimizers as opt
-from optimizers import plotting
+from optimizers.book import plotting
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "images" / "overview.png"
 RATES = {0.1: "too small", 0.5: "good", 0.95: "oscillating", 1.05: "diverging"}

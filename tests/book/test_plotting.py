@@ -1,4 +1,4 @@
-"""Tests for optimizers.plotting: palette, style, background rendering, overlay SVG."""
+"""Tests for optimizers.book.plotting: palette, style, background rendering, overlay SVG."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from optimizers import plotting
-from optimizers.plotting import Arrow, Figure, Line, Points, Text, render_overlay
+from optimizers.book import plotting
+from optimizers.book.plotting import Arrow, Figure, Line, Points, Text, render_overlay
 
 NAMES = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adadelta"]
 
@@ -71,7 +71,7 @@ def test_import_has_no_global_side_effects():
     code = (
         # rcParams.copy(): dict(rcParams) would resolve the backend and import pyplot
         "import matplotlib; before = matplotlib.rcParams.copy(); "
-        "import sys, optimizers.plotting, optimizers.widgets; "
+        "import sys, optimizers.book.plotting, optimizers.book.explorable; "
         "assert matplotlib.rcParams.copy() == before; "
         "assert 'matplotlib.pyplot' not in sys.modules"
     )

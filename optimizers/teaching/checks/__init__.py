@@ -9,7 +9,7 @@ for example ``opt.checks.check_adam_step(adam_step)``. A check
    the arrays it was given;
 3. compares the result with the package's own rule (``adam_step`` with
    :class:`optimizers.rules.Adam`, ``ema_bias_corrected`` with
-   :func:`optimizers.ema.ema` ...);
+   :func:`optimizers.averages.ema` ...);
 4. on a mismatch, runs the common mistakes of that exercise (small named functions,
    ``MISTAKES``) on the same inputs and names the one the student's function
    agrees with; if none agrees, it shows the first number that differs.
@@ -28,15 +28,15 @@ inputs never modified; ``t`` counts steps from 1, schedules count ``step`` from 
   :func:`optimizers.data.minibatches`
 * ``batch_noise(grads, batch_size) -> float``, the noise (N − B)/(N − 1) · σ²/B of a
   mini-batch gradient; reference :func:`optimizers.minibatch.sampling_variance`
-* ``ema_bias_corrected(values, beta) -> array``; reference :func:`optimizers.ema.ema`
+* ``ema_bias_corrected(values, beta) -> array``; reference :func:`optimizers.averages.ema`
 * ``ema_weight(beta, k) -> float``, the weight of x_{t−k} in v_t; reference
-  :func:`optimizers.ema.ema_weights`
+  :func:`optimizers.averages.ema_weights`
 * ``momentum_step(theta, v, grad, lr, beta) -> (theta, v)``; reference
   :class:`optimizers.rules.Momentum`
 * ``momentum_velocity_step(theta, u, grad, lr, beta) -> (theta, u)``; reference
   ``Momentum(form="velocity")``
 * ``nesterov_step(theta, v, grad_fn, lr, beta) -> (theta, v)``; reference
-  :func:`optimizers.run.nesterov_lookahead_path`
+  :func:`optimizers.trajectories.nesterov_lookahead_path`
 * ``nesterov_library_step(theta, v, grad, lr, beta) -> (theta, v)``; reference
   :class:`optimizers.rules.Nesterov`
 * ``adagrad_step(theta, grad, s, lr, eps) -> (theta, s)``; reference
@@ -59,7 +59,7 @@ inputs never modified; ``t`` counts steps from 1, schedules count ``step`` from 
   (``inf`` from ``y0 = 0``); reference: the steps counted one by one
 * ``best_rate(make_rule, landscape, start, rates, steps) -> float``, the rate of the grid
   with the lowest f after ``steps`` steps (diverged runs excluded); reference
-  :func:`optimizers.run.run`
+  :func:`optimizers.trajectories.run`
 
 * ``nesterov_step`` is the look-ahead form ``v ← βv − η∇f(θ + βv)``, ``θ ← θ + v``;
   it takes the gradient *function* so the check sees where the gradient is taken.
@@ -76,7 +76,7 @@ inputs never modified; ``t`` counts steps from 1, schedules count ``step`` from 
 * ``batch_noise`` takes the per-example gradients as an ``(N, d)`` array and uses
   σ² = (1/N) Σ ||g_i − ḡ||², the squared norm summed over the d coordinates.
 * ``variance_path`` returns T + 1 values for T rates, the first one ``var0``, like the
-  paths of :func:`optimizers.run.run`, which include the start.
+  paths of :func:`optimizers.trajectories.run`, which include the start.
 
 ``CHECKS`` maps each function name to its check; ``MISTAKES`` maps it to its named
 mistakes (the tests run every one of them through its check).
@@ -92,13 +92,13 @@ from typing import Any
 
 import numpy as np
 
-from .data import minibatches
-from .ema import ema, ema_weights
-from .landscapes import Landscape, Quadratic, elongated_bowl
-from .minibatch import sampling_variance
-from .rules import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
-from .run import run
-from .schedules import InverseTimeDecay, per_epoch
+from ...averages import ema, ema_weights
+from ...landscapes import Landscape, Quadratic, elongated_bowl
+from ...minibatch import sampling_variance
+from ...rules import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from ...schedules import InverseTimeDecay, per_epoch
+from ...training import minibatches
+from ...trajectories import run
 
 __all__ = [
     "CHECKS",

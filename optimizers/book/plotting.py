@@ -4,7 +4,7 @@ Static figures: draw with matplotlib inside :func:`style` (opaque white backgrou
 readable on the site's dark theme) and use :data:`PALETTE` so an optimizer has the
 same colour in every chapter.
 
-Explorable figures (see :mod:`optimizers.widgets`) are split in two:
+Explorable figures (see :mod:`optimizers.book.explorable`) are split in two:
 
 * a **background** that never changes (axes, ticks, labels, contour lines), drawn once
   by matplotlib into a :class:`Figure` and rendered to one opaque PNG, and

@@ -8,16 +8,16 @@ import math
 import numpy as np
 import pytest
 
-from optimizers.data import minibatches
+from optimizers.errors import DivergenceWarning
 from optimizers.minibatch import (
     gradient_noise,
     noise_scale,
     per_example_gradients,
     sampling_variance,
 )
-from optimizers.models import MLP, Checkpoints, LeastSquares, LogisticRegression, train
+from optimizers.models import MLP, LeastSquares, LogisticRegression
 from optimizers.rules import SGD, Adam, Momentum
-from optimizers.run import DivergenceWarning
+from optimizers.training import Checkpoints, minibatches, train
 
 
 def classification(n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

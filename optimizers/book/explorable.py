@@ -14,8 +14,8 @@ Python function, so they cannot disagree.
 .. code-block:: python
 
     import optimizers as opt
-    from optimizers import plotting
-    from optimizers.widgets import Explorable, Slider
+    from optimizers.book import plotting
+    from optimizers.book import Explorable, Slider
 
     bowl = opt.elongated_bowl()
     fig = plotting.Figure(size=(480, 320))
@@ -43,6 +43,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import ipywidgets
@@ -139,9 +140,9 @@ def _check_name_and_label(name: str, label: str) -> None:
 class Explorable:
     """A figure whose overlay follows sliders, live in Jupyter and static on the site.
 
-    ``figure`` is a :class:`optimizers.plotting.Figure` with its fixed drawing done;
+    ``figure`` is a :class:`optimizers.book.plotting.Figure` with its fixed drawing done;
     it is rendered once, here. ``frame(**values)`` gets one value per control, by
-    name, and returns the overlay items (:class:`~optimizers.plotting.Line`, ...) for
+    name, and returns the overlay items (:class:`~optimizers.book.plotting.Line`, ...) for
     that setting; it must be deterministic. ``alt`` (required) describes the figure
     for screen readers, ``caption`` is shown under it.
 
@@ -368,31 +369,10 @@ def _script_json(data: Any) -> str:
     return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
-# The static player. Each copy runs in its own function scope and finds its elements
-# through its own id, so a page may hold many players (and this script many times).
-# UID is replaced by the player's id; the data object follows in parentheses.
-_PLAYER_JS = """(function (data) {
-  var root = document.getElementById(UID);
-  if (!root || root.getAttribute("data-ready")) return;
-  root.setAttribute("data-ready", "1");
-  var overlay = root.querySelector(".optx-overlay");
-  var inputs = root.querySelectorAll("input[data-optx]");
-  function update() {
-    var index = 0;
-    for (var i = 0; i < inputs.length; i++) {
-      var input = inputs[i];
-      var k = input.type === "checkbox" ? (input.checked ? 1 : 0) : Number(input.value);
-      index = index * data.sizes[i] + k;
-      if (input.type === "range") {
-        var text = data.labels[i][k];
-        input.setAttribute("aria-valuetext", text);
-        document.getElementById(input.id + "-out").textContent = text;
-      }
-    }
-    overlay.innerHTML = data.frames[index];
-  }
-  for (var i = 0; i < inputs.length; i++) {
-    inputs[i].addEventListener("input", update);
-    inputs[i].addEventListener("change", update);
-  }
-})"""
+# The static player: player.js beside this file, read once at import; its header
+# comment (lines starting with //) stays out of every page.
+_PLAYER_JS = "\n".join(
+    line
+    for line in resources.files(__package__).joinpath("player.js").read_text("utf-8").splitlines()
+    if not line.startswith("//")
+).strip()

@@ -178,10 +178,25 @@ def test_overflowing_gradient_counts_as_divergence():
     assert opt.divergence_step(path) == 1
 
 
-def test_record_states_keeps_independent_copies():
-    _path, states = opt.run(opt.Adam(0.1), opt.elongated_bowl(), [-7.0, 2.0], 5, record_states=True)
+def test_run_with_states_keeps_every_state_and_the_same_path():
+    adam, bowl = opt.Adam(0.1), opt.elongated_bowl()
+    path, states = opt.run_with_states(adam, bowl, [-7.0, 2.0], 5)
     assert [s.t for s in states] == [1, 2, 3, 4, 5]
     assert not np.array_equal(states[0].m, states[-1].m)
+    np.testing.assert_array_equal(path, opt.run(adam, bowl, [-7.0, 2.0], 5))
+
+
+def test_run_always_returns_an_array():
+    assert isinstance(opt.run(opt.SGD(0.1), opt.elongated_bowl(), [-7.0, 2.0], 3), np.ndarray)
+
+
+def test_steps_to_stay_below_ignores_a_dip_that_swings_out_again():
+    values = np.array([5.0, 0.5, 2.0, 0.4, 0.3, 0.2])
+    assert opt.steps_to_stay_below(values, 1.0) == 3  # not 1, the first dip
+    assert opt.steps_to_stay_below(values, 0.1) == -1  # never below
+    assert opt.steps_to_stay_below(np.array([[0.5, 5.0], [0.2, np.nan]]), 1.0).tolist() == [0, -1]
+    with pytest.raises(ValueError, match="threshold must be"):
+        opt.steps_to_stay_below(values, np.nan)
 
 
 @pytest.mark.parametrize(

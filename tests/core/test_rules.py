@@ -79,16 +79,32 @@ def test_a_batch_of_points_equals_the_points_one_by_one(rule, seed, n):
 
 
 @pytest.mark.parametrize("rule", EVERY_RULE, ids=IDS)
-def test_state_is_inspectable_and_copy_is_independent(rule):
+def test_step_is_pure_and_returns_a_new_state(rule):
     x = np.array([1.0, -2.0])
     state = rule.init(x)
     x, state = rule.step(x, np.array([0.5, 0.5]), state)
     snapshot = state.copy()
     assert snapshot == state
-    rule.step(x, np.array([1.0, -3.0]), state)
-    assert snapshot.t == 1 and state.t == 2
-    if hasattr(state, "v"):
-        assert not np.shares_memory(snapshot.v, state.v)
+    _, later = rule.step(x, np.array([1.0, -3.0]), state)
+    assert state == snapshot and state.t == 1 and later.t == 2  # the old state is untouched
+    for name, array in later.arrays().items():
+        assert not np.shares_memory(array, getattr(state, name)), name
+
+
+@pytest.mark.parametrize("rule", EVERY_RULE, ids=IDS)
+def test_a_state_of_another_rule_is_refused_with_a_clear_error(rule):
+    x = np.array([1.0, -2.0])
+    other = opt.AdaGrad(0.1) if not isinstance(rule, opt.AdaGrad) else opt.Adam(0.1)
+    with pytest.raises(TypeError, match=rf"state must come from {type(rule).__name__}\.init"):
+        rule.step(x, np.ones(2), other.init(x))
+
+
+@pytest.mark.parametrize("rule", [r for r in EVERY_RULE if r.init(np.ones(2)).arrays()], ids=str)
+def test_a_state_of_the_wrong_shape_is_refused_with_a_clear_error(rule):
+    with pytest.raises(
+        ValueError, match=r"state\.\w+ has shape \(3,\) but params have shape \(2,\)"
+    ):
+        rule.step(np.ones(2), np.ones(2), rule.init(np.ones(3)))
 
 
 def test_integer_params_are_promoted_to_float():

@@ -1,4 +1,4 @@
-"""Tests for optimizers.widgets.Explorable: the live widget and the static player agree."""
+"""Tests for optimizers.book.explorable.Explorable: the live widget and the static player agree."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from optimizers import plotting
-from optimizers.widgets import MAX_FRAMES, Explorable, Slider, Toggle
+from optimizers.book import Explorable, Slider, Toggle
+from optimizers.book.explorable import MAX_FRAMES, plotting
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 LRS = [0.01, 0.1, 0.5, 0.95, 1.05, 3.0]

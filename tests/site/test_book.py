@@ -21,7 +21,7 @@ import nbformat
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
 sys.path.insert(0, str(ROOT / "scripts"))
 import colab_cell  # noqa: E402

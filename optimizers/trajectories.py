@@ -1,4 +1,4 @@
-"""Run an optimizer on a landscape and keep the whole path.
+"""Trajectories: run an optimizer on a landscape and keep the whole path.
 
 .. code-block:: python
 
@@ -11,21 +11,26 @@ same array operations, so a batch costs little more than one point.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ._validate import as_float_array, check_beta, check_int, check_positive, check_range
+from .errors import DivergenceWarning, warn_diverged, within_bound
 from .landscapes import Landscape
-from .rules import Optimizer, State
+from .rules import UpdateRule
 
 GradientFunction = Callable[[np.ndarray], np.ndarray]
 
-
-class DivergenceWarning(UserWarning):
-    """Some start points of :func:`run` left the bound or became non-finite."""
+__all__ = [
+    "DivergenceWarning",
+    "divergence_step",
+    "nesterov_lookahead_path",
+    "run",
+    "run_with_states",
+    "steps_to_stay_below",
+]
 
 
 def _gradient_function(landscape: Landscape | GradientFunction) -> GradientFunction:
@@ -37,7 +42,7 @@ def _gradient_function(landscape: Landscape | GradientFunction) -> GradientFunct
 
 
 def run(
-    optimizer: Optimizer,
+    optimizer: UpdateRule,
     landscape: Landscape | GradientFunction,
     x0: Any,
     steps: int,
@@ -46,8 +51,7 @@ def run(
     seed: int = 0,
     bound: float = 1e6,
     warn: bool = True,
-    record_states: bool = False,
-) -> Any:
+) -> np.ndarray:
     """Take ``steps`` steps of ``optimizer`` from ``x0`` and return every iterate.
 
     Args:
@@ -61,14 +65,47 @@ def run(
         seed: seeds the noise, so a noisy run is reproducible.
         bound: a point whose coordinates exceed this in absolute value has diverged.
         warn: issue one :class:`DivergenceWarning` naming the diverged points.
-        record_states: also return a copy of the optimizer state after each step.
 
     Returns:
-        ``path`` of shape ``(steps + 1, *x0.shape)`` with ``path[0] = x0``, or
-        ``(path, states)`` when ``record_states``. A point that diverges stops there:
-        its remaining rows are NaN (see :func:`divergence_step`). No overflow warnings
-        are emitted along the way.
+        Always an array ``path`` of shape ``(steps + 1, *x0.shape)`` with
+        ``path[0] = x0``. A point that diverges stops there: its remaining rows are
+        NaN (see :func:`divergence_step`). No overflow warnings are emitted along the
+        way. For the optimizer's state after each step use :func:`run_with_states`.
     """
+    return _run(optimizer, landscape, x0, steps, noise, seed, bound, warn, keep_states=False)[0]
+
+
+def run_with_states(
+    optimizer: UpdateRule,
+    landscape: Landscape | GradientFunction,
+    x0: Any,
+    steps: int,
+    *,
+    noise: float = 0.0,
+    seed: int = 0,
+    bound: float = 1e6,
+    warn: bool = True,
+) -> tuple[np.ndarray, list[Any]]:
+    """:func:`run`, plus the optimizer's state after each step: ``(path, states)``.
+
+    ``states[k]`` is the state after step ``k + 1`` (``len(states)`` is the number of
+    steps taken, fewer than ``steps`` if every point diverged). The rules' ``step`` is
+    pure, so these are independent objects, not one state seen many times.
+    """
+    return _run(optimizer, landscape, x0, steps, noise, seed, bound, warn, keep_states=True)
+
+
+def _run(
+    optimizer: UpdateRule,
+    landscape: Landscape | GradientFunction,
+    x0: Any,
+    steps: int,
+    noise: float,
+    seed: int,
+    bound: float,
+    warn: bool,
+    keep_states: bool,
+) -> tuple[np.ndarray, list[Any]]:
     steps = check_int("steps", steps, low=0)
     noise = check_range("noise", noise, 0.0)
     bound = check_positive("bound", bound)
@@ -78,9 +115,9 @@ def run(
 
     path = np.full((steps + 1, *x.shape), np.nan)
     path[0] = x
-    alive = _alive(x, bound)
-    state: State = optimizer.init(x)
-    states: list[State] = []
+    alive = within_bound(x, bound)
+    state = optimizer.init(x)
+    states: list[Any] = []
 
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
@@ -90,33 +127,25 @@ def run(
             g = np.asarray(gradient(safe_x), dtype=float)
             if noise > 0:
                 g = g + noise * rng.standard_normal(g.shape)
-            alive &= _alive(g, np.inf)
+            alive &= within_bound(g)
             g = np.where(alive, g, 0.0)
             x, state = optimizer.step(np.where(alive, x, 0.0), g, state)
-            alive &= _alive(x, bound)
+            alive &= within_bound(x, bound)
             path[k] = np.where(alive, x, np.nan)
-            if record_states:
-                states.append(state.copy())
+            if keep_states:
+                states.append(state)
 
-    if warn and not _alive(path[-1], np.inf).all():
+    if warn and not within_bound(path[-1]).all():
         dead = divergence_step(path)
         where = np.argwhere(dead >= 0)
         first = tuple(int(i) for i in where[0]) if dead.ndim else ()
-        warnings.warn(
+        warn_diverged(
             f"{len(where)} of {max(dead.size, 1)} start point(s) diverged under "
             f"{optimizer!r}; the first, x0{list(first) if first else ''}, "
             f"at step {int(dead[first])}. Their paths end there (NaN afterwards).",
-            DivergenceWarning,
-            stacklevel=2,
+            stacklevel=4,
         )
-    return (path, states) if record_states else path
-
-
-def _alive(x: np.ndarray, bound: float) -> np.ndarray:
-    """True for each point (last axis = coordinates) that is finite and inside the bound."""
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(x) & (np.abs(x) <= bound)
-    return ok.all(axis=-1, keepdims=True) if x.ndim else ok
+    return path, states
 
 
 def divergence_step(path: np.ndarray) -> np.ndarray:
@@ -128,6 +157,27 @@ def divergence_step(path: np.ndarray) -> np.ndarray:
     diverged = ~finite.all(axis=0)
     first_bad = np.argmin(finite, axis=0)
     return np.where(diverged, first_bad, -1)
+
+
+def steps_to_stay_below(values: Any, threshold: float) -> Any:
+    """The first step ``k`` from which ``values[j] < threshold`` for every ``j >= k``.
+
+    A measure of speed that does not depend on where a path is in its swing: a
+    momentum path can dip below the threshold and swing out again, and the first dip
+    would flatter it. ``values`` has the steps on its first axis (``f`` along a path,
+    shape ``(steps + 1, ...)``, or a distance to the minimum); the answer has shape
+    ``values.shape[1:]``, −1 where the last value is not below (the run was too short,
+    or diverged: NaN counts as not below).
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 0 or len(values) == 0:
+        raise ValueError(f"values must have the steps on a first axis, got shape {values.shape}")
+    threshold = check_range("threshold", threshold, -np.inf)
+    above = ~(values < threshold)  # NaN counts as above
+    last_above = len(values) - 1 - np.argmax(above[::-1], axis=0)
+    steps = np.where(above.any(axis=0), last_above + 1, 0)
+    steps = np.where(above[-1], -1, steps)
+    return int(steps) if steps.ndim == 0 else steps
 
 
 def nesterov_lookahead_path(

@@ -12,13 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizers import data
-from optimizers.data import (
-    DATA_DIR,
-    load_digits,
-    load_seattle_temperatures,
-    minibatches,
-    train_test_split,
-)
+from optimizers.data import DATASETS, load_digits, load_seattle_temperatures
+from optimizers.training import minibatches, train_test_split
 
 # ------------------------------------------------------------------ the files
 
@@ -29,6 +24,35 @@ def readme_checksum(readme: Path, filename: str) -> str:
     match = re.search(r"sha256: `([0-9a-f]{64})`\s+" + re.escape(filename), text)
     assert match, f"{readme} states no sha256 for {filename}"
     return match.group(1)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "data"
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(str(p.relative_to(DATA_DIR)) for p in DATA_DIR.rglob("*") if p.is_file()),
+)
+def test_the_package_copy_of_data_is_identical_to_the_repository_data(name: str) -> None:
+    # data/ is the book's layout; optimizers/datasets/ is what an installed package reads
+    packaged = Path(str(DATASETS)) / name
+    assert packaged.is_file(), (
+        f"optimizers/datasets/{name} is missing: cp -r data/* optimizers/datasets/"
+    )
+    assert packaged.read_bytes() == (DATA_DIR / name).read_bytes(), (
+        f"optimizers/datasets/{name} differs from data/{name}: cp -r data/* optimizers/datasets/"
+    )
+
+
+def test_the_package_carries_no_data_file_the_repository_lacks() -> None:
+    packaged = Path(str(DATASETS))
+    extra = [
+        str(p.relative_to(packaged))
+        for p in packaged.rglob("*")
+        if p.is_file() and not (DATA_DIR / p.relative_to(packaged)).is_file()
+    ]
+    assert extra == []
 
 
 @pytest.mark.parametrize(
@@ -106,8 +130,8 @@ def test_load_seattle_temperatures() -> None:
 def test_missing_data_folder_raises_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(data, "DATA_DIR", tmp_path / "nowhere")
-    with pytest.raises(FileNotFoundError, match=r"pip install -e \."):
+    monkeypatch.setattr(data, "DATASETS", tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match=r"digits/digits\.npz"):
         load_digits()
     with pytest.raises(FileNotFoundError, match=r"seattle-weather\.csv"):
         load_seattle_temperatures()

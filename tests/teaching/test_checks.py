@@ -1,4 +1,4 @@
-"""optimizers.checks: the right answer passes, every named mistake is named, and the
+"""optimizers.teaching.checks: the right answer passes, every named mistake is named, and the
 generic failures (None, wrong arity, wrong shape, in-place changes, exceptions, NaN)
 get their own messages. The chapters' solutions are extracted and run through their checks.
 """
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import optimizers as opt
-from optimizers import assign, checks
-from optimizers.checks import CHECKS, MISTAKES, REFERENCES, CheckFailed
+from optimizers.teaching import assign, checks
+from optimizers.teaching.checks import CHECKS, MISTAKES, REFERENCES, CheckFailed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 MISTAKE_CASES = [
     pytest.param(name, mistake, variant, id=f"{name}-{mistake.name}-{variant.__name__}")

@@ -7,18 +7,17 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from optimizers.data import load_digits, load_seattle_temperatures, train_test_split
+from optimizers.data import load_digits, load_seattle_temperatures
+from optimizers.errors import DivergenceWarning
 from optimizers.models import (
     MLP,
     LeastSquares,
     LogisticRegression,
     Model,
-    TrainResult,
     log_softmax,
-    train,
 )
 from optimizers.rules import SGD, Adam, Momentum
-from optimizers.run import DivergenceWarning
+from optimizers.training import TrainResult, train, train_test_split
 
 # ------------------------------------------------------------------- helpers
 
@@ -261,7 +260,7 @@ def test_train_records_the_batch_loss_before_each_step(digits) -> None:
     assert np.array_equal(result.iterations, np.arange(30))
     assert np.all(np.diff(result.times) >= 0) and np.all(result.times >= 0)
     # Iteration 0 uses the first batch that minibatches draws from default_rng(seed).
-    from optimizers.data import minibatches
+    from optimizers.training import minibatches
 
     first = next(minibatches(len(X_train), 100, np.random.default_rng(7)))
     assert result.losses[0] == model.loss(params, X_train[first], y_train[first])

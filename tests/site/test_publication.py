@@ -34,7 +34,7 @@ import yaml
 
 import optimizers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIB = ROOT / "references.bib"
 
 

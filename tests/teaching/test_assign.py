@@ -18,9 +18,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from optimizers import assign
+from optimizers.teaching import assign
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
 
 
