@@ -3,15 +3,15 @@
     python benchmarks/bench_optimizers.py            # needs torch for the comparison
     python benchmarks/bench_optimizers.py --no-torch # our numbers only
 
-1. ``Adam.step`` on 1,000,000 float64 parameters against ``torch.optim.Adam``
-   (single-tensor, ``foreach=False``, CPU, float64, one thread, as numpy's
-   elementwise ops are): single steps alternate between the two and we quote the
-   median of the pairwise ratios ours/torch; then each runs back to back on its own.
-   Both figures vary by tens of percent between runs on a shared 2-core machine:
-   run it a few times.
-2. The same step against a memory-streaming bound: Adam must read θ, g, m, v and
-   write θ, m, v, i.e. 7 arrays of 8 MB; the bound is the time numpy takes to copy
-   that many bytes (3.5 arrays in, 3.5 out).
+1. One Adam step on 1,000,000 float64 parameters, four implementations and the
+   memory-streaming bound timed in alternating single steps in one process (one
+   thread): the package's readable path, its fused path (``fused=True``, a numba
+   loop), ``torch.optim.Adam(foreach=False)`` and ``torch.optim.Adam(fused=True)``.
+   The bound is the time to stream the bytes one step must move (Adam reads θ, g, m,
+   v and writes θ, m, v: 7 arrays of 8 MB; :func:`optimizers.cost.bytes_per_step`).
+   Ratios are medians of pairwise ratios, so a slow moment of the shared machine
+   hits both sides of a pair.
+2. The fused path against the plain one for Momentum, RMSprop and AdamW.
 3. ``run`` for 1,000 start points x 100 steps on the elongated bowl, per rule.
 """
 
@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 
 import optimizers as opt
+from optimizers import cost
 
 N = 1_000_000
 
@@ -37,76 +39,110 @@ def timed(fn, repeats: int) -> list[float]:
     return times
 
 
+def alternate(contenders: dict[str, Any], repeats: int) -> dict[str, list[float]]:
+    """Time one step of each contender in turn, ``repeats`` rounds; seconds per step."""
+    for _ in range(5):  # warm up: allocations, first-step state, numba compilation
+        for step in contenders.values():
+            step()
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, step in contenders.items():
+            (seconds,) = timed(step, 1)
+            times[name].append(seconds)
+    return times
+
+
+def ours(rule: opt.Optimizer, params: np.ndarray, grads: np.ndarray) -> Any:
+    box = {"params": params.copy(), "state": rule.init(params)}
+
+    def step() -> None:
+        box["params"], box["state"] = rule.step(box["params"], grads, box["state"])
+
+    return step
+
+
 def adam_vs_torch(repeats: int, use_torch: bool) -> None:
     rng = np.random.default_rng(0)
     grads = rng.normal(size=N)
     params = rng.normal(size=N)
-    adam = opt.Adam(lr=1e-3)
-    state = adam.init(params)
-    box = {"params": params, "state": state}
-
-    def ours() -> None:
-        box["params"], box["state"] = adam.step(box["params"], grads, box["state"])
-
-    ours_times: list[float] = []
-    ratios: list[float] = []
+    contenders: dict[str, Any] = {
+        "ours, plain": ours(opt.Adam(lr=1e-3), params, grads),
+        "ours, fused": ours(opt.Adam(lr=1e-3, fused=True), params, grads),
+    }
     if use_torch:
         import torch
 
         torch.set_num_threads(1)
-        p = torch.nn.Parameter(torch.tensor(params.copy()))
-        p.grad = torch.tensor(grads.copy())
-        torch_adam = torch.optim.Adam([p], lr=1e-3, foreach=False)
-
-        def theirs() -> None:
-            torch_adam.step()
-
-        for _ in range(5):  # warm up both (allocations, first-step state creation)
-            ours()
-            theirs()
-        torch_times = []
-        for _ in range(repeats):
-            (a,) = timed(ours, 1)
-            (b,) = timed(theirs, 1)
-            ours_times.append(a)
-            torch_times.append(b)
-            ratios.append(a / b)
-        print(f"Adam.step, {N:,} float64 parameters, {repeats} alternating single steps")
-        print(f"  ours  median {1e3 * statistics.median(ours_times):7.2f} ms")
-        print(
-            f"  torch median {1e3 * statistics.median(torch_times):7.2f} ms "
-            f"(torch {torch.__version__}, 1 thread, foreach=False)"
-        )
-        print(
-            f"  ratio ours/torch: median of pairwise ratios {statistics.median(ratios):.2f}x "
-            f"(quartiles {np.quantile(ratios, 0.25):.2f}-{np.quantile(ratios, 0.75):.2f})"
-        )
-        # the same steps, each optimizer in a loop of its own (no interleaving: the two
-        # allocators no longer hand memory back and forth between single steps)
-        ours_alone = statistics.median(timed(ours, repeats))
-        torch_alone = statistics.median(timed(theirs, repeats))
-        print(
-            f"  back to back: ours {1e3 * ours_alone:.2f} ms, torch {1e3 * torch_alone:.2f} ms, "
-            f"ratio {ours_alone / torch_alone:.2f}x"
-        )
+        for name, options in [
+            ("torch, foreach=False", {"foreach": False}),
+            ("torch, fused", {"fused": True}),
+        ]:
+            p = torch.nn.Parameter(torch.tensor(params.copy()))
+            p.grad = torch.tensor(grads.copy())
+            contenders[name] = torch.optim.Adam([p], lr=1e-3, **options).step
+        version = f"torch {torch.__version__}, 1 thread"
     else:
-        for _ in range(5):
-            ours()
-        ours_times = timed(ours, repeats)
-        print(
-            f"Adam.step, {N:,} float64 parameters: median "
-            f"{1e3 * statistics.median(ours_times):.2f} ms"
-        )
+        version = "no torch"
 
-    # memory-streaming bound: move the 7 x 8 MB that Adam must read or write
-    source = rng.normal(size=N * 7 // 2)
+    # the bound: stream the 7 x 8 MB that one Adam step must read or write
+    adam_bytes = cost.bytes_per_step(opt.Adam(), N)
+    source = rng.normal(size=adam_bytes // 16)
     target = np.empty_like(source)
-    copy_times = timed(lambda: np.copyto(target, source), repeats)
-    bound = statistics.median(copy_times)
+    contenders["stream bound"] = lambda: np.copyto(target, source)
+
+    times = alternate(contenders, repeats)
+    median = {name: statistics.median(t) for name, t in times.items()}
     print(
-        f"  streaming bound (copy 56 MB: 28 MB read + 28 MB written): {1e3 * bound:.2f} ms; "
-        f"ours is {statistics.median(ours_times) / bound:.1f}x the bound"
+        f"Adam step, {N:,} float64 parameters, {repeats} rounds of alternating "
+        f"single steps ({version})"
     )
+    for name, t in median.items():
+        print(f"  {name:22s} median {1e3 * t:7.2f} ms")
+
+    def ratio(a: str, b: str) -> str:
+        pairs = np.array(times[a]) / np.array(times[b])
+        q1, q2, q3 = np.quantile(pairs, [0.25, 0.5, 0.75])
+        return f"{q2:.2f}x (quartiles {q1:.2f}-{q3:.2f})"
+
+    print(
+        f"  ratios (median of pairwise ratios), memory bound = {adam_bytes / 1e6:.0f} MB streamed:"
+    )
+    print(f"    ours fused / stream bound     {ratio('ours, fused', 'stream bound')}")
+    print(f"    ours plain / stream bound     {ratio('ours, plain', 'stream bound')}")
+    if use_torch:
+        print(f"    ours fused / torch fused      {ratio('ours, fused', 'torch, fused')}")
+        print(f"    ours plain / torch foreach=F  {ratio('ours, plain', 'torch, foreach=False')}")
+        print(f"    torch fused / stream bound    {ratio('torch, fused', 'stream bound')}")
+
+
+def other_rules(repeats: int) -> None:
+    rng = np.random.default_rng(1)
+    grads, params = rng.normal(size=N), rng.normal(size=N)
+    print(f"fused against plain, {N:,} float64 parameters (median of pairwise ratios)")
+    for plain, quick in [
+        (opt.Momentum(1e-3), opt.Momentum(1e-3, fused=True)),
+        (opt.RMSprop(1e-3), opt.RMSprop(1e-3, fused=True)),
+        (opt.AdamW(1e-3), opt.AdamW(1e-3, fused=True)),
+    ]:
+        bound_bytes = cost.bytes_per_step(plain, N)
+        source = rng.normal(size=bound_bytes // 16)
+        target = np.empty_like(source)
+        times = alternate(
+            {
+                "plain": ours(plain, params, grads),
+                "fused": ours(quick, params, grads),
+                "bound": lambda source=source, target=target: np.copyto(target, source),
+            },
+            repeats,
+        )
+        m = {k: statistics.median(v) for k, v in times.items()}
+        print(
+            f"  {plain.name:9s} plain {1e3 * m['plain']:6.2f} ms, "
+            f"fused {1e3 * m['fused']:6.2f} ms, "
+            f"bound {1e3 * m['bound']:5.2f} ms ({bound_bytes / 1e6:.0f} MB): "
+            f"fused/plain {m['fused'] / m['plain']:.2f}x, "
+            f"fused/bound {m['fused'] / m['bound']:.2f}x"
+        )
 
 
 def run_batch(repeats: int) -> None:
@@ -134,6 +170,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=101)
     args = parser.parse_args()
     adam_vs_torch(args.repeats, use_torch=not args.no_torch)
+    other_rules(max(11, args.repeats // 4))
     run_batch(max(5, args.repeats // 10))
 
 

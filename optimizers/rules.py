@@ -41,11 +41,13 @@ Contract shared by every rule:
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal, Protocol, get_args
 
 import numpy as np
 
+from . import fused
 from ._validate import (
     LearningRate,
     as_float_array,
@@ -141,6 +143,14 @@ class AdadeltaState(State):
 # ----------------------------------------------------------------------- the base
 
 
+def _check_fused(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"fused must be True or False, got {value!r}")
+    if value:
+        fused.require_numba()  # fail at construction, with the install command
+    return value
+
+
 class UpdateRule(Protocol):
     """What :func:`~optimizers.trajectories.run` and :func:`~optimizers.training.train`
     need from an optimizer; every rule of this module has it."""
@@ -202,7 +212,7 @@ class Optimizer:
 
     def _zeros(self, params: Any) -> np.ndarray:
         params = as_float_array("params", params)
-        return np.zeros_like(params)
+        return np.zeros(params.shape)  # C-contiguous, as the fused path needs
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -261,15 +271,26 @@ class Momentum(Optimizer):
         With a constant learning rate, the same path as ``"standard"``
         (v here is −η v there). With a schedule the two differ: here η_t
         scales only the newest gradient, there it scales the whole velocity.
+
+    ``fused=True`` computes the step in one compiled pass per element and updates
+    ``state.v`` **in place** (see :mod:`optimizers.fused`; needs numba).
     """
 
     name = "Momentum"
     state_type = MomentumState
 
-    def __init__(self, lr: LearningRate, beta: float = 0.9, form: MomentumForm = "standard"):
+    def __init__(
+        self,
+        lr: LearningRate,
+        beta: float = 0.9,
+        form: MomentumForm = "standard",
+        *,
+        fused: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.beta = check_beta("beta", beta)
         self.form = check_choice("form", form, get_args(MomentumForm))
+        self.fused = _check_fused(fused)
 
     def init(self, params: Any) -> MomentumState:
         return MomentumState(v=self._zeros(params))
@@ -279,6 +300,18 @@ class Momentum(Optimizer):
     ) -> tuple[np.ndarray, MomentumState]:
         params, g = self._inputs(params, grads, state)
         lr, beta, t = self.lr_at(state.t), self.beta, state.t + 1
+        if self.fused:  # one compiled pass; updates state.v in place
+            new_params = fused.momentum_step(
+                params,
+                g,
+                state.v,
+                lr=lr,
+                beta=beta,
+                gradient_weight=1 - beta if self.form == "ema" else 1.0,
+                velocity_form=self.form == "velocity",
+            )
+            state.t = t
+            return new_params, state
         if self.form == "standard":
             v = beta * state.v + g  # v ← βv + g
             return params - lr * v, MomentumState(t=t, v=v)
@@ -361,15 +394,26 @@ class RMSprop(Optimizer):
     ``v`` starts at 0 (no bias correction) and ε sits outside the square root.
     Equals ``torch.optim.RMSprop(params, lr=lr, alpha=beta, eps=eps)``
     (torch calls β ``alpha``; Keras calls it ``rho`` and defaults to 0.9).
+
+    ``fused=True`` computes the step in one compiled pass per element and updates
+    ``state.v`` **in place** (see :mod:`optimizers.fused`; needs numba).
     """
 
     name = "RMSprop"
     state_type = RMSpropState
 
-    def __init__(self, lr: LearningRate = 0.01, beta: float = 0.99, eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        lr: LearningRate = 0.01,
+        beta: float = 0.99,
+        eps: float = 1e-8,
+        *,
+        fused: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.beta = check_beta("beta", beta)
         self.eps = check_positive("eps", eps)
+        self.fused = _check_fused(fused)
 
     def init(self, params: Any) -> RMSpropState:
         return RMSpropState(v=self._zeros(params))
@@ -377,6 +421,10 @@ class RMSprop(Optimizer):
     def step(self, params: Any, grads: Any, state: RMSpropState) -> tuple[np.ndarray, RMSpropState]:
         params, g = self._inputs(params, grads, state)
         lr, beta = self.lr_at(state.t), self.beta
+        if self.fused:  # one compiled pass; updates state.v in place
+            new_params = fused.rmsprop_step(params, g, state.v, lr=lr, beta=beta, eps=self.eps)
+            state.t += 1
+            return new_params, state
         v = beta * state.v + (1 - beta) * g**2  # v ← βv + (1 − β)g²
         return params - lr * g / (np.sqrt(v) + self.eps), RMSpropState(t=state.t + 1, v=v)
 
@@ -414,6 +462,10 @@ class Adam(Optimizer):
       :math:`θ ← θ − η_t' m / (\sqrt v + ε)`. It equals the standard form only when
       ε = 0: its ε acts like ε/√(1 − β_2^t) in the standard form, up to 31.6ε at
       t = 1 with β_2 = 0.999 (the standard form is the lr_t form with ε√(1 − β_2^t)).
+    * ``fused=True``: the speed path, the whole step in one compiled pass per element
+      (like torch's ``fused=True``), equal to this path to rounding for every option
+      above; it updates ``state.m``, ``state.v`` (and ``state.v_max``) **in place**
+      and returns the same state object (see :mod:`optimizers.fused`; needs numba).
     """
 
     name = "Adam"
@@ -429,6 +481,7 @@ class Adam(Optimizer):
         *,
         bias_correction: bool = True,
         form: AdamForm = "standard",
+        fused: bool = False,
     ) -> None:
         self.lr = check_lr(lr)
         self.beta1 = check_beta("beta1", beta1)
@@ -437,6 +490,7 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         self.bias_correction = bool(bias_correction)
         self.form = check_choice("form", form, get_args(AdamForm))
+        self.fused = _check_fused(fused)
         if self.form == "lr_t" and not self.bias_correction:
             raise ValueError(
                 "form='lr_t' is a way of writing bias correction; it needs bias_correction=True"
@@ -451,9 +505,12 @@ class Adam(Optimizer):
         return self._adam_step(params, g, state, self.lr_at(state.t))
 
     def _adam_step(
-        self, params: np.ndarray, g: np.ndarray, state: AdamState, lr: float
+        self, params: np.ndarray, g: np.ndarray, state: AdamState, lr: float, decay: float = 1.0
     ) -> tuple[np.ndarray, AdamState]:
         beta1, beta2, eps, t = self.beta1, self.beta2, self.eps, state.t + 1
+        if self.fused:
+            return self._fused_adam_step(params, g, state, lr, decay)
+        params = params * decay if decay != 1.0 else params  # AdamW: θ ← θ(1 − ηλ)
 
         m = beta1 * state.m + (1 - beta1) * g  # m ← β1·m + (1 − β1)·g
         v = beta2 * state.v + (1 - beta2) * g**2  # v ← β2·v + (1 − β2)·g²
@@ -472,6 +529,33 @@ class Adam(Optimizer):
         step_size, v_correction = lr / (1 - beta1**t), np.sqrt(1 - beta2**t)
         return params - step_size * m / (np.sqrt(v) / v_correction + eps), new_state
 
+    def _fused_adam_step(
+        self, params: np.ndarray, g: np.ndarray, state: AdamState, lr: float, decay: float
+    ) -> tuple[np.ndarray, AdamState]:
+        """The same step in one compiled pass; updates the state's arrays in place."""
+        beta1, beta2, t = self.beta1, self.beta2, state.t + 1
+        if self.form == "lr_t":
+            step_size, v_correction = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t), 1.0
+        elif self.bias_correction:
+            step_size, v_correction = lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
+        else:
+            step_size, v_correction = lr, 1.0
+        new_params = fused.adam_step(
+            params,
+            g,
+            state.m,
+            state.v,
+            state.v_max,
+            decay=decay,
+            beta1=beta1,
+            beta2=beta2,
+            eps=self.eps,
+            step_size=step_size,
+            v_correction=v_correction,
+        )
+        state.t = t
+        return new_params, state
+
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov and Hutter 2019).
@@ -482,7 +566,7 @@ class AdamW(Adam):
 
     Equals ``torch.optim.AdamW(params, lr=lr, betas=(beta1, beta2), eps=eps,
     weight_decay=weight_decay, amsgrad=amsgrad)``. Unlike L2 regularisation
-    (adding λθ to g), the decay is not divided by √v̂.
+    (adding λθ to g), the decay is not divided by √v̂. ``fused=True`` as in :class:`Adam`.
     """
 
     name = "AdamW"
@@ -495,15 +579,16 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        fused: bool = False,
     ) -> None:
-        super().__init__(lr, beta1, beta2, eps, amsgrad)
+        super().__init__(lr, beta1, beta2, eps, amsgrad, fused=fused)
         self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
 
     def step(self, params: Any, grads: Any, state: AdamState) -> tuple[np.ndarray, AdamState]:
         params, g = self._inputs(params, grads, state)
         lr = self.lr_at(state.t)
-        decayed = params * (1 - lr * self.weight_decay)  # θ ← θ(1 − ηλ)
-        return self._adam_step(decayed, g, state, lr)
+        return self._adam_step(params, g, state, lr, decay=1 - lr * self.weight_decay)
 
 
 class NAdam(Optimizer):
