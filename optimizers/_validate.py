@@ -57,13 +57,27 @@ def check_beta(name: str, value: Any) -> float:
     return check_range(name, value, 0.0, 1.0)
 
 
-def check_int(name: str, value: Any, low: int = 0) -> int:
-    """An integer >= ``low`` (step counts, batch sizes)."""
+def check_int(name: str, value: Any, low: int = 0, high: int | None = None) -> int:
+    """An integer >= ``low`` (and <= ``high`` if given): step counts, batch sizes."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if high is not None and not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
     if value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def check_array_range(
+    name: str, value: Any, low: float, high: float = math.inf, *, low_inclusive: bool = True
+) -> np.ndarray:
+    """``value`` as a float array whose entries all lie in [low, high) (or (low, high))."""
+    x = as_float_array(name, value)
+    bad = ~np.isfinite(x) | (x >= high) | ((x < low) if low_inclusive else (x <= low))
+    if bad.any():
+        interval = f"{'[' if low_inclusive else '('}{low:g}, {high:g})"
+        raise ValueError(f"{name} must be in {interval}, got {float(x[bad].ravel()[0])!r}")
+    return x
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:

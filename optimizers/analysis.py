@@ -29,15 +29,15 @@ number off a path, so the two can be compared.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-from ._validate import as_float_array, check_positive
+from ._validate import as_float_array, check_array_range, check_choice, check_positive, check_range
 from .trajectories import steps_to_stay_below
 
 Method = Literal["heavy_ball", "nesterov"]
-METHODS: tuple[str, ...] = ("heavy_ball", "nesterov")
+METHODS: tuple[str, ...] = get_args(Method)
 
 __all__ = [
     "convergence_rate",
@@ -54,19 +54,11 @@ __all__ = [
 
 
 def _array(name: str, value: Any, low: float, high: float = np.inf, *, closed: bool) -> np.ndarray:
-    """``value`` as a float array whose entries all lie in [low, high) (or (low, high))."""
-    x = as_float_array(name, value)
-    bad = ~np.isfinite(x) | (x >= high) | ((x < low) if closed else (x <= low))
-    if bad.any():
-        interval = f"{'[' if closed else '('}{low:g}, {high:g})"
-        raise ValueError(f"{name} must be in {interval}, got {float(x[bad].ravel()[0])!r}")
-    return x
+    return check_array_range(name, value, low, high, low_inclusive=closed)
 
 
 def _method(method: Any) -> str:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    return str(method)
+    return check_choice("method", method, METHODS)
 
 
 def _coefficients(lr: Any, beta: Any, curvature: Any, method: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -176,8 +168,7 @@ def damping(
     coordinate rings around 0 with modulus √(−b) per step). Returns a str, or an
     array of str for array input.
     """
-    if not (np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    tol = check_range("tol", tol, 0.0)
     a, b = _coefficients(lr, beta, curvature, method)
     disc = a * a + 4 * b
     labels = np.where(

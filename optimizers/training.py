@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_int
+from ._validate import check_int, check_range
 from .errors import warn_diverged, within_bound
 from .models import FloatArray, Model
 from .rules import UpdateRule
@@ -53,10 +53,7 @@ def train_test_split(
     n = len(X)
     if len(y) != n:
         raise ValueError(f"y must have one entry per row of X ({n}), got {len(y)}")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, int | float):
-        raise TypeError(f"test_fraction must be a number in (0, 1), got {test_fraction!r}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    test_fraction = check_range("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False)
     n_test = math.ceil(test_fraction * n)
     if n_test >= n:
         raise ValueError(
@@ -96,9 +93,7 @@ def minibatches(
         ``np.random.Generator``.
     """
     n = check_int("n", n, low=1)
-    batch_size = check_int("batch_size", batch_size, low=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be in [1, n] = [1, {n}], got {batch_size}")
+    batch_size = check_int("batch_size", batch_size, low=1, high=n)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"rng must be a numpy Generator such as np.random.default_rng(0), "
@@ -229,9 +224,7 @@ def train(
     n = len(X)
     if y.shape[:1] != (n,):
         raise ValueError(f"y must have one entry per row of X ({n}), got shape {y.shape}")
-    batch_size = check_int("batch_size", batch_size, low=1)
-    if batch_size > n:
-        raise ValueError(f"batch_size must be in [1, n] = [1, {n}], got {batch_size}")
+    batch_size = check_int("batch_size", batch_size, low=1, high=n)
     iterations = check_int("iterations", iterations, low=1)
     record_every = check_int("record_every", record_every, low=1)
     if keep_every is not None:

@@ -33,7 +33,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol, cast, get_args
 
 import matplotlib
 import numpy as np
@@ -44,6 +44,12 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import NullFormatter
 from matplotlib.transforms import Transform
 from PIL import Image
+
+from .._validate import check_choice, check_positive
+
+Anchor = Literal["start", "middle", "end"]
+Coords = Literal["data", "axes"]
+Spacing = Literal["linear", "log"]
 
 __all__ = [
     "PALETTE",
@@ -221,10 +227,9 @@ class Figure:
         scale: float = 2.0,
     ) -> None:
         width, height = size
-        if width <= 0 or height <= 0:
-            raise ValueError(f"size must be positive (width, height) in pixels, got {size}")
-        if scale <= 0:
-            raise ValueError(f"scale must be positive, got {scale}")
+        check_positive("size (width)", width)
+        check_positive("size (height)", height)
+        check_positive("scale", scale)
         self.size = (int(width), int(height))
         self.scale = float(scale)
         # rcParams are read when artists are created, so the whole figure (axes,
@@ -346,7 +351,7 @@ def contour(
     landscape: HasValue,
     levels: int | Sequence[float] = 15,
     *,
-    spacing: Literal["linear", "log"] = "linear",
+    spacing: Spacing = "linear",
     resolution: int = 200,
     colors: str = CONTOUR_COLOR,
     linewidths: float = 0.8,
@@ -380,7 +385,7 @@ def contour(
         elif spacing == "linear":
             levels = list(np.linspace(lo, hi, levels + 2)[1:-1])  # skip the extremes
         else:
-            raise ValueError(f"spacing must be 'linear' or 'log', got {spacing!r}")
+            check_choice("spacing", spacing, get_args(Spacing))
     return ax.contour(
         xs, ys, np.ma.masked_invalid(z), levels=levels, colors=colors, linewidths=linewidths
     )
@@ -439,8 +444,8 @@ class Text:
     panel: int = 0
     color: str = "#000000"
     size: float = 12.0
-    anchor: Literal["start", "middle", "end"] = "start"
-    coords: Literal["data", "axes"] = "data"
+    anchor: Anchor = "start"
+    coords: Coords = "data"
 
 
 @dataclass(frozen=True, eq=False)
@@ -607,9 +612,8 @@ def _text_svg(item: Text, panel: PanelMap) -> str:
     elif item.coords == "data":
         pixel = panel.to_pixels([item.x, item.y])
     else:
-        raise ValueError(f"Text coords must be 'data' or 'axes', got {item.coords!r}")
-    if item.anchor not in ("start", "middle", "end"):
-        raise ValueError(f"Text anchor must be 'start', 'middle' or 'end', got {item.anchor!r}")
+        check_choice("Text coords", item.coords, get_args(Coords))
+    check_choice("Text anchor", item.anchor, get_args(Anchor))
     if not _inside(pixel, panel.box)[0]:
         return ""
     x, y = pixel[0]

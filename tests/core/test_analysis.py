@@ -157,7 +157,7 @@ def test_momentum_beats_gradient_descent_in_steps():
         (lambda: analysis.convergence_rate(0.1, 0.5, []), r"curvatures must be a non-empty"),
         (lambda: analysis.convergence_rate(0.1, 0.5, [1.0, -1.0]), r"curvatures must be in"),
         (lambda: analysis.optimal_heavy_ball([0.0, 1.0]), r"curvatures must be in \(0, inf\)"),
-        (lambda: analysis.damping(0.1, 0.5, 1.0, tol=-1), r"tol must be a finite number >= 0"),
+        (lambda: analysis.damping(0.1, 0.5, 1.0, tol=-1), r"tol must be in \[0, inf\), got -1"),
         (lambda: analysis.measured_rate(np.zeros((1, 2))), r"path must have shape"),
         (lambda: analysis.measured_rate(np.ones((10, 2)), start=0), r"start must be an integer"),
         (lambda: analysis.measured_rate(np.ones((10, 2)), start=9), r"start must be an integer"),

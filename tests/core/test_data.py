@@ -217,9 +217,9 @@ def test_minibatches_are_seeded_and_reshuffled_every_epoch() -> None:
 def test_minibatches_validate_eagerly() -> None:
     rng = np.random.default_rng(0)
     # The error comes from the call itself, before any iteration.
-    with pytest.raises(ValueError, match=r"batch_size must be in \[1, n\] = \[1, 10\], got 11"):
+    with pytest.raises(ValueError, match=r"batch_size must be an integer in \[1, 10\], got 11"):
         minibatches(10, 11, rng)
-    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+    with pytest.raises(ValueError, match=r"batch_size must be an integer in \[1, 10\], got 0"):
         minibatches(10, 0, rng)
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         minibatches(0, 1, rng)

@@ -300,7 +300,7 @@ def test_train_stops_cleanly_when_it_diverges() -> None:
 def test_train_validates_its_arguments(digits) -> None:
     X_train, _, y_train, _ = digits
     model = LogisticRegression(64, 10)
-    with pytest.raises(ValueError, match=r"batch_size must be in \[1, n\]"):
+    with pytest.raises(ValueError, match=r"batch_size must be an integer in \[1, 1437\]"):
         train(model, SGD(0.1), X_train, y_train, batch_size=10_000, iterations=1, seed=0)
     with pytest.raises(ValueError, match="iterations must be an integer >= 1"):
         train(model, SGD(0.1), X_train, y_train, batch_size=10, iterations=0, seed=0)
