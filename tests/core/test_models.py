@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+import optimizers as opt
 from optimizers.data import load_digits, load_seattle_temperatures
 from optimizers.errors import DivergenceWarning
 from optimizers.models import (
@@ -308,3 +309,24 @@ def test_train_validates_its_arguments(digits) -> None:
         train(model, SGD(0.1), X_train, y_train[:-1], batch_size=10, iterations=1, seed=0)
     with pytest.raises(ValueError, match=r"params must be a flat vector of shape \(650,\)"):
         train(model, SGD(0.1), X_train, y_train, batch_size=10, iterations=1, seed=0, params=[0.0])
+
+
+def test_train_returns_the_final_optimizer_state(digits) -> None:
+    X_train, _, y_train, _ = digits
+    model = LogisticRegression(64, 10)
+    theta0 = model.init_params()
+    adagrad = opt.AdaGrad(0.1)
+    result = opt.train(model, adagrad, X_train, y_train, batch_size=64, iterations=30, seed=3)
+    # the same loop written out, with the same batches, reaches the same state
+    params, state = theta0, adagrad.init(theta0)
+    rng = np.random.default_rng(3)
+    t = 0
+    while t < 30:
+        for idx in opt.minibatches(len(X_train), 64, rng):
+            _, g = model.loss_and_grad(params, X_train[idx], y_train[idx])
+            params, state = adagrad.step(params, g, state)
+            t += 1
+            if t == 30:
+                break
+    assert result.state == state and result.state.t == 30
+    np.testing.assert_array_equal(result.params, params)
