@@ -107,6 +107,22 @@ def _flat(name: str, array: np.ndarray) -> np.ndarray:
     return array.reshape(-1)
 
 
+def _run_kernel(
+    name: str, params: np.ndarray, g: np.ndarray, state: dict[str, Any], *scalars: Any
+) -> np.ndarray:
+    """Call kernel ``name`` on flat views: θ, g, the state arrays (updated in place), out."""
+    out = np.empty_like(params, order="C")
+    arrays = [_flat(f"state.{key}", array) for key, array in state.items()]
+    _kernels()[name](
+        _flat("params", np.ascontiguousarray(params)),
+        _flat("grads", np.ascontiguousarray(g)),
+        *arrays,
+        out.reshape(-1),
+        *scalars,
+    )
+    return out
+
+
 def adam_step(
     params: np.ndarray,
     g: np.ndarray,
@@ -122,22 +138,8 @@ def adam_step(
     v_correction: float,
 ) -> np.ndarray:
     """One fused Adam/AdamW step: updates ``m``, ``v`` (and ``v_max``) in place."""
-    out = np.empty_like(params, order="C")
-    _kernels()["adam"](
-        _flat("params", np.ascontiguousarray(params)),
-        _flat("grads", np.ascontiguousarray(g)),
-        _flat("state.m", m),
-        _flat("state.v", v),
-        _flat("state.v_max", v_max) if v_max is not None else np.zeros(0),
-        out.reshape(-1),
-        decay,
-        beta1,
-        beta2,
-        eps,
-        step_size,
-        v_correction,
-    )
-    return out
+    state = {"m": m, "v": v, "v_max": v_max if v_max is not None else np.zeros(0)}
+    return _run_kernel("adam", params, g, state, decay, beta1, beta2, eps, step_size, v_correction)
 
 
 def momentum_step(
@@ -151,32 +153,11 @@ def momentum_step(
     velocity_form: bool,
 ) -> np.ndarray:
     """One fused momentum step (any of the three forms): updates ``v`` in place."""
-    out = np.empty_like(params, order="C")
-    _kernels()["momentum"](
-        _flat("params", np.ascontiguousarray(params)),
-        _flat("grads", np.ascontiguousarray(g)),
-        _flat("state.v", v),
-        out.reshape(-1),
-        lr,
-        beta,
-        gradient_weight,
-        velocity_form,
-    )
-    return out
+    return _run_kernel("momentum", params, g, {"v": v}, lr, beta, gradient_weight, velocity_form)
 
 
 def rmsprop_step(
     params: np.ndarray, g: np.ndarray, v: np.ndarray, *, lr: float, beta: float, eps: float
 ) -> np.ndarray:
     """One fused RMSprop step: updates ``v`` in place."""
-    out = np.empty_like(params, order="C")
-    _kernels()["rmsprop"](
-        _flat("params", np.ascontiguousarray(params)),
-        _flat("grads", np.ascontiguousarray(g)),
-        _flat("state.v", v),
-        out.reshape(-1),
-        lr,
-        beta,
-        eps,
-    )
-    return out
+    return _run_kernel("rmsprop", params, g, {"v": v}, lr, beta, eps)
