@@ -46,6 +46,7 @@ __all__ = [
     "measured_rate",
     "optimal_heavy_ball",
     "spectral_radius",
+    "stationary_variance",
     "steps_to_tolerance",
 ]
 
@@ -95,6 +96,47 @@ def iteration_matrix(lr: Any, beta: Any, curvature: Any, method: Method = "heavy
     T = np.zeros((*a.shape, 2, 2))
     T[..., 0, 0], T[..., 0, 1], T[..., 1, 0] = a, b, 1.0
     return T
+
+
+def stationary_variance(
+    lr: Any, beta: Any, curvature: Any, noise: Any, method: Method = "heavy_ball"
+) -> Any:
+    r"""The variance the package's θ settles to when each gradient carries noise.
+
+    Along one curvature λ the gradient is :math:`g_k = λθ_k + ξ_k` with independent
+    :math:`ξ_k \sim N(0, σ^2)` (``noise`` = σ). Heavy ball (:class:`~optimizers.rules.Momentum`):
+    :math:`θ_{k+1} = aθ_k + bθ_{k−1} − ηξ_k`. Nesterov (:class:`~optimizers.rules.Nesterov`,
+    whose θ are the look-ahead points): the same ``a``, ``b`` as :func:`iteration_matrix`,
+    and the noise enters twice, :math:`−(1 + β)ηξ_k + βηξ_{k−1}`. With the state
+    :math:`z_k = (θ_k, θ_{k−1}, ξ_{k−1})`, :math:`z_{k+1} = A z_k + B ξ_k`, the stationary
+    covariance solves the discrete Lyapunov equation :math:`P = A P A^⊤ + σ^2 B B^⊤`;
+    this returns ``P[0, 0]`` (``inf`` where the iteration is not stable).
+
+    Gradient descent (``beta = 0``) gives :math:`ησ^2 / (λ(2 − ηλ))`. For the
+    ``"ema"`` form of :class:`~optimizers.rules.Momentum` pass ``lr * (1 - beta)``
+    (the same path). Broadcasts over its inputs.
+    """
+    kind = _method(method)
+    sigma = _array("noise", noise, 0.0, closed=True)
+    T = iteration_matrix(lr, beta, curvature, method)
+    shape = T.shape[:-2]
+    eta = np.broadcast_to(_array("lr", lr, 0.0, closed=False), shape)
+    b_ = np.broadcast_to(_array("beta", beta, 0.0, 1.0, closed=True), shape)
+    A = np.zeros((*shape, 3, 3))
+    A[..., :2, :2] = T
+    B = np.zeros((*shape, 3))
+    B[..., 2] = 1.0  # ξ_k becomes the next state's ξ_{k−1}
+    if kind == "nesterov":
+        A[..., 0, 2] = b_ * eta
+        B[..., 0] = -(1 + b_) * eta
+    else:
+        B[..., 0] = -eta
+    # vec(P) = (I − A ⊗ A)⁻¹ vec(σ² B Bᵀ), one 9 × 9 solve per setting
+    kron = np.einsum("...ij,...kl->...ikjl", A, A).reshape(*shape, 9, 9)
+    q = (sigma[..., None, None] ** 2 * B[..., :, None] * B[..., None, :]).reshape(*shape, 9)
+    variance = np.linalg.solve(np.eye(9) - kron, q[..., None])[..., 0, 0]
+    out = np.where(spectral_radius(lr, beta, curvature, method) < 1, variance, np.inf)
+    return float(out) if out.ndim == 0 else out
 
 
 def _roots(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

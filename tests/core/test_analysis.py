@@ -174,3 +174,22 @@ def test_tiny_errors_do_not_underflow():
     path = np.array([[3e-200, 4e-200], [3e-201, 4e-201], [3e-202, 4e-202], [3e-203, 4e-203]])
     assert analysis.measured_rate(path, start=1) == pytest.approx(0.1)
     assert analysis.steps_to_tolerance(path, 1e-201) == 2
+
+
+def test_stationary_variance_of_gradient_descent_is_the_closed_form():
+    lr, lam, sigma = np.array([0.01, 0.5, 1.5]), 1.0, 2.0
+    expected = lr * sigma**2 / (lam * (2 - lr * lam))
+    np.testing.assert_allclose(analysis.stationary_variance(lr, 0.0, lam, sigma), expected)
+    assert analysis.stationary_variance(2.5, 0.0, 1.0, 1.0) == np.inf  # unstable
+
+
+@pytest.mark.parametrize("rule", ["heavy_ball", "nesterov"])
+def test_stationary_variance_matches_a_long_noisy_run(rule):
+    lr, beta, lam, sigma = 0.05, 0.8, 2.0, 0.5
+    make = opt.Momentum if rule == "heavy_ball" else opt.Nesterov
+    # 4,000 independent copies, 300 steps (the transient dies out by then), seeded
+    points = np.zeros((4000, 1))
+    path = opt.run(make(lr, beta), opt.Quadratic([[lam]]), points, 300, noise=sigma, seed=1)
+    measured = path[-1].var()
+    exact = analysis.stationary_variance(lr, beta, lam, sigma, method=rule)
+    assert abs(measured / exact - 1) < 0.08  # sampling error of a variance from 4,000 draws ~2 %
