@@ -329,6 +329,56 @@ class Slope(Landscape):
         return np.zeros((*p.shape, self.dim))
 
 
+@dataclass(eq=False)
+class ThreePieceQuadratic(Landscape):
+    r"""Lessard, Recht and Packard's (2016) counterexample for the heavy ball, in one variable.
+
+    A smooth, strongly convex function made of three quadratics whose curvature is
+    ``L`` (= 25), then ``m`` (= 1), then ``L`` again:
+
+    .. math::
+
+        f(x) = \begin{cases}
+        \tfrac{L}{2} x^2 & x < 1 \\
+        \tfrac{m}{2} x^2 + (L − m)x − \tfrac{L − m}{2} & 1 ≤ x < 2 \\
+        \tfrac{L}{2} x^2 − (L − m)x + \tfrac{3(L − m)}{2} & x ≥ 2
+        \end{cases}
+
+    (value and gradient continuous at 1 and 2; the minimum is at 0). With Polyak's
+    tuning for the curvatures m and L, the heavy ball falls into a cycle from some
+    starts, while Nesterov's method converges at its guaranteed rate from every start.
+    """
+
+    L: float = 25.0
+    m: float = 1.0
+    name: str = "three-piece quadratic"
+    dim: int = 1
+
+    def __post_init__(self) -> None:
+        self.m = check_positive("m", self.m)
+        self.L = check_positive("L", self.L)
+        if self.L < self.m:
+            raise ValueError(f"L must be >= m = {self.m}, got {self.L}")
+
+    def value(self, points: Any) -> np.ndarray:
+        x = self._points(points)[..., 0]
+        L, m, d = self.L, self.m, self.L - self.m
+        return np.where(
+            x < 1,
+            L / 2 * x**2,
+            np.where(x < 2, m / 2 * x**2 + d * x - d / 2, L / 2 * x**2 - d * x + 3 * d / 2),
+        )
+
+    def grad(self, points: Any) -> np.ndarray:
+        x = self._points(points)
+        L, m, d = self.L, self.m, self.L - self.m
+        return np.where(x < 1, L * x, np.where(x < 2, m * x + d, L * x - d))
+
+    def hessian(self, points: Any) -> np.ndarray:
+        x = self._points(points)
+        return np.where((x >= 1) & (x < 2), self.m, self.L)[..., None]
+
+
 ALL_LANDSCAPES = (
     elongated_bowl,
     ill_conditioned_quadratic,
@@ -338,4 +388,5 @@ ALL_LANDSCAPES = (
     MonkeySaddle,
     Plateau,
     Slope,
+    ThreePieceQuadratic,
 )

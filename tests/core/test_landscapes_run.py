@@ -25,7 +25,7 @@ def finite_difference_grad(f, points, h=1e-6):
 @pytest.mark.parametrize("landscape", LANDSCAPES, ids=lambda s: s.name)
 def test_gradient_matches_finite_differences(landscape):
     rng = np.random.default_rng(0)
-    points = rng.uniform(-1.5, 1.5, size=(50, 2))
+    points = rng.uniform(-1.5, 1.5, size=(50, landscape.dim))
     np.testing.assert_allclose(
         landscape.grad(points),
         finite_difference_grad(landscape.value, points),
@@ -37,12 +37,12 @@ def test_gradient_matches_finite_differences(landscape):
 @pytest.mark.parametrize("landscape", LANDSCAPES, ids=lambda s: s.name)
 def test_hessian_matches_finite_differences_of_the_gradient(landscape):
     rng = np.random.default_rng(1)
-    points = rng.uniform(-1.5, 1.5, size=(20, 2))
+    points = rng.uniform(-1.5, 1.5, size=(20, landscape.dim))
     h = 1e-6
     numeric = np.stack(
         [
             (landscape.grad(points + h * e) - landscape.grad(points - h * e)) / (2 * h)
-            for e in np.eye(2)
+            for e in np.eye(landscape.dim)
         ],
         axis=-1,
     )
@@ -51,12 +51,13 @@ def test_hessian_matches_finite_differences_of_the_gradient(landscape):
 
 @pytest.mark.parametrize("landscape", LANDSCAPES, ids=lambda s: s.name)
 def test_vectorised_shapes(landscape):
-    assert landscape.value(np.zeros(2)).shape == ()
-    assert landscape.value(np.zeros((4, 3, 2))).shape == (4, 3)
-    assert landscape.grad(np.zeros((4, 3, 2))).shape == (4, 3, 2)
-    assert landscape.hessian(np.zeros((5, 2))).shape == (5, 2, 2)
-    with pytest.raises(ValueError, match=r"points must have shape \(\.\.\., 2\)"):
-        landscape.value(np.zeros(3))
+    d = landscape.dim
+    assert landscape.value(np.zeros(d)).shape == ()
+    assert landscape.value(np.zeros((4, 3, d))).shape == (4, 3)
+    assert landscape.grad(np.zeros((4, 3, d))).shape == (4, 3, d)
+    assert landscape.hessian(np.zeros((5, d))).shape == (5, d, d)
+    with pytest.raises(ValueError, match=rf"points must have shape \(\.\.\., {d}\)"):
+        landscape.value(np.zeros(d + 1))
 
 
 def test_elongated_bowl_numbers():
@@ -274,3 +275,18 @@ def test_ema_keeps_trailing_shape_and_checks_beta():
         opt.ema([1.0, 2.0], 1)
     with pytest.raises(ValueError, match="at least one axis"):
         opt.ema(3.0, 0.5)
+
+
+def test_three_piece_quadratic_is_lessards_counterexample():
+    f = opt.ThreePieceQuadratic()
+    x = np.linspace(-5, 5, 20_001)[:, None]
+    grad, value = f.grad(x)[:, 0], f.value(x)
+    np.testing.assert_allclose(np.gradient(value, x[:, 0])[1:-1], grad[1:-1], atol=1e-2)
+    assert set(np.unique(f.hessian(x))) == {1.0, 25.0}  # curvature m = 1 on [1, 2), else L
+    # Polyak's heavy ball for m = 1, L = 25 cycles from some starts; Nesterov converges
+    lr, beta, _ = opt.analysis.optimal_heavy_ball([1.0, 25.0])
+    starts = np.linspace(-5, 5, 201)[:, None]
+    heavy = opt.run(opt.Momentum(lr, beta), f, starts, 300)
+    nesterov = opt.run(opt.Nesterov(1 / 25, 4 / 6), f, starts, 300)
+    assert (np.abs(heavy[-1]) > 1e-6).sum() == 25
+    assert np.abs(nesterov[-1]).max() < 1e-6
