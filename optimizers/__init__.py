@@ -39,7 +39,7 @@ from .landscapes import (
     elongated_bowl,
     ill_conditioned_quadratic,
 )
-from .models import MLP, LeastSquares, LogisticRegression
+from .models import MLP, L2Regularized, LeastSquares, LogisticRegression, largest_curvature
 from .rules import (
     ALL_OPTIMIZERS,
     SGD,
@@ -85,6 +85,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Checkpoints",
+    "L2Regularized",
     "DivergenceWarning",
     "Landscape",
     "LeastSquares",
@@ -114,6 +115,7 @@ __all__ = [
     "ema",
     "ema_weights",
     "ill_conditioned_quadratic",
+    "largest_curvature",
     "load_digits",
     "load_seattle_temperatures",
     "minibatch",

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_int
+from ._validate import check_int, check_range
 
 FloatArray = NDArray[np.float64]
 Seed = int | np.random.Generator | None
@@ -150,6 +151,21 @@ class Model:
         """The model's output for each row of ``X``, shape ``(n,)``."""
         raise NotImplementedError
 
+    def hessian_vector_product(
+        self, params: ArrayLike, X: ArrayLike, y: ArrayLike, v: ArrayLike
+    ) -> FloatArray:
+        """``H v``, the Hessian of the loss on ``(X, y)`` at ``params`` times ``v``.
+
+        From two gradients, a central difference along ``v``:
+        :math:`Hv ≈ (∇L(θ + hv) − ∇L(θ − hv)) / (2h)` with ``h`` scaled to ``v``
+        (exact for a quadratic loss; models with a closed form override it).
+        """
+        params, v = self._check_params(params), self._check_params(v)
+        h = 1e-4 / max(float(np.linalg.norm(v)), 1e-300)
+        plus = self.loss_and_grad(params + h * v, X, y)[1]
+        minus = self.loss_and_grad(params - h * v, X, y)[1]
+        return (plus - minus) / (2 * h)
+
     # ---- input checks: clear messages, naming the argument and the expected shape
 
     def _check_params(self, params: ArrayLike) -> FloatArray:
@@ -231,8 +247,10 @@ class LeastSquares(Model):
     def init_params(self, rng_or_seed: Seed = None) -> FloatArray:
         """Small random weights ``w ~ N(0, 0.01^2)`` and ``b = 0`` (default seed 0).
 
-        The loss is convex, so any start reaches the same minimum; the seed only
-        picks which start.
+        The loss is convex, so gradient descent from any start approaches a minimum. The
+        minimum is unique when the columns of ``X``, with a column of ones for ``b``, are
+        linearly independent; otherwise the minima form a line (or plane) and the start
+        decides which of them a run reaches.
         """
         rng = _rng(rng_or_seed, default=0)
         return self.flatten({"w": 0.01 * rng.standard_normal(self.n_features), "b": [0.0]})
@@ -289,8 +307,12 @@ class LogisticRegression(_Classifier):
     def init_params(self, rng_or_seed: Seed = None) -> FloatArray:
         """Small random weights ``W ~ N(0, 0.01^2)`` and ``b = 0`` (default seed 0).
 
-        The loss is convex, so any start reaches the same minimum; the seed only
-        picks which start.
+        The loss is convex but need not have a minimum: when the training data are
+        linearly separable (the digits' training set is), it keeps falling toward 0 as
+        the weights grow, so where a run ends depends on the start, the learning rate
+        and how long it runs. Even with a minimum, adding the same vector to every
+        class's column of ``W`` (and the same number to every ``b``) leaves the loss
+        unchanged, so the minimum is never a single point; an L2 penalty makes it one.
         """
         rng = _rng(rng_or_seed, default=0)
         W = 0.01 * rng.standard_normal((self.n_features, self.n_classes))
@@ -300,6 +322,23 @@ class LogisticRegression(_Classifier):
         """``Z = X W + b``, shape ``(n, n_classes)``."""
         p = self.unflatten(params)
         return np.dot(self._check_X(X), p["W"]) + p["b"]
+
+    def hessian_vector_product(
+        self, params: ArrayLike, X: ArrayLike, y: ArrayLike, v: ArrayLike
+    ) -> FloatArray:
+        r"""``H v`` exactly: the Hessian of the mean cross-entropy does not depend on ``y``.
+
+        Along ``v`` the logits change by :math:`\dot Z = X V_W + v_b`; each row's softmax
+        Jacobian :math:`\operatorname{diag}(p) − pp^⊤` maps it to
+        :math:`S = P ⊙ (\dot Z − (P ⊙ \dot Z)\mathbf 1)`, and
+        :math:`Hv = (X^⊤ S / n,\ \mathbf 1^⊤ S / n)`.
+        """
+        X = self._check_X(X)
+        P = self.predict_proba(params, X)
+        V = self.unflatten(v)
+        dZ = X @ V["W"] + V["b"]
+        S = P * (dZ - (P * dZ).sum(axis=1, keepdims=True))
+        return self.flatten({"W": X.T @ S / len(X), "b": S.sum(axis=0) / len(X)})
 
     def loss_and_grad(
         self, params: ArrayLike, X: ArrayLike, y: ArrayLike
@@ -419,3 +458,84 @@ class MLP(_Classifier):
                 dA = np.dot(dZ, p[f"W{layer}"].T)
                 dZ = dA * (pre_activations[layer - 2] > 0)  # ReLU'(Z) is 1 where Z > 0, else 0
         return loss, np.concatenate([grads[name].ravel() for name in self.shapes])
+
+
+class L2Regularized(Model):
+    r"""Another model's loss plus an L2 term on every parameter.
+
+    .. math:: F(θ) = L(θ) + \tfrac{λ}{2}\,\lVert θ \rVert^2, \qquad ∇F = ∇L + λθ
+
+    ``weight_decay`` is λ. Prediction, accuracy and the rest are the wrapped model's.
+    With plain SGD the L2 term shrinks every weight by the factor (1 − ηλ) per step:
+    weight decay. With Adam it does not (the term is divided by √v̂ like the rest of the
+    gradient); :class:`~optimizers.rules.AdamW` applies the shrinking directly.
+    """
+
+    def __init__(self, model: Model, weight_decay: float) -> None:
+        if not isinstance(model, Model):
+            raise TypeError(f"model must be a model of optimizers.models, got {model!r}")
+        self.model = model
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
+        self.shapes = model.shapes
+        self.n_features = model.n_features
+
+    def __repr__(self) -> str:
+        return f"L2Regularized({self.model!r}, weight_decay={self.weight_decay!r})"
+
+    def loss_and_grad(
+        self, params: ArrayLike, X: ArrayLike, y: ArrayLike
+    ) -> tuple[float, FloatArray]:
+        """``(F, ∇F)``: the wrapped model's loss and gradient plus the L2 term's."""
+        loss, grad = self.model.loss_and_grad(params, X, y)
+        theta = self._check_params(params)
+        return loss + 0.5 * self.weight_decay * float(
+            theta @ theta
+        ), grad + self.weight_decay * theta
+
+    def hessian_vector_product(
+        self, params: ArrayLike, X: ArrayLike, y: ArrayLike, v: ArrayLike
+    ) -> FloatArray:
+        """``(H_L + λI) v``."""
+        return self.model.hessian_vector_product(params, X, y, v) + self.weight_decay * (
+            self._check_params(v)
+        )
+
+    def init_params(self, rng_or_seed: Seed = None) -> FloatArray:
+        """The wrapped model's starting parameters."""
+        return self.model.init_params(rng_or_seed)
+
+    def predict(self, params: ArrayLike, X: ArrayLike) -> np.ndarray:
+        """The wrapped model's predictions."""
+        return self.model.predict(params, X)
+
+    def __getattr__(self, name: str) -> Any:
+        # predict_proba, accuracy, logits ...: whatever the wrapped model offers
+        if name == "model":
+            raise AttributeError(name)
+        return getattr(self.model, name)
+
+
+def largest_curvature(
+    model: Model,
+    params: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    iterations: int = 100,
+    seed: int = 0,
+) -> float:
+    r"""The largest eigenvalue of the loss's Hessian at ``params``, by power iteration.
+
+    Repeats :math:`v ← Hv / \lVert Hv \rVert` from a seeded random ``v`` with the model's
+    :meth:`~Model.hessian_vector_product`, and returns the Rayleigh quotient
+    :math:`v^⊤ H v`. This is the λ_max of "gradient descent is stable below 2/λ_max".
+    """
+    iterations = check_int("iterations", iterations, low=1)
+    params = model._check_params(params)
+    v = np.random.default_rng(seed).standard_normal(params.size)
+    v /= np.linalg.norm(v)
+    curvature = 0.0
+    for _ in range(iterations):
+        hv = model.hessian_vector_product(params, X, y, v)
+        curvature = float(v @ hv)
+        v = hv / np.linalg.norm(hv)
+    return curvature

@@ -330,3 +330,51 @@ def test_train_returns_the_final_optimizer_state(digits) -> None:
                 break
     assert result.state == state and result.state.t == 30
     np.testing.assert_array_equal(result.params, params)
+
+
+def test_hessian_vector_products_agree_exact_and_by_differences(digits) -> None:
+    X_train, _, y_train, _ = digits
+    model = LogisticRegression(64, 10)
+    theta = model.init_params(0)
+    v = np.random.default_rng(1).standard_normal(model.n_params)
+    exact = model.hessian_vector_product(theta, X_train, y_train, v)
+    by_differences = Model.hessian_vector_product(model, theta, X_train, y_train, v)
+    np.testing.assert_allclose(by_differences, exact, rtol=1e-6, atol=1e-9)
+    # least squares: H = XᵀX/n exactly (with the bias column)
+    ls = LeastSquares(3)
+    Xs = np.random.default_rng(2).standard_normal((20, 3))
+    A = np.hstack([Xs, np.ones((20, 1))])
+    w = np.random.default_rng(3).standard_normal(4)
+    np.testing.assert_allclose(
+        ls.hessian_vector_product(ls.init_params(0), Xs, np.zeros(20), w), A.T @ A @ w / 20
+    )
+
+
+def test_largest_curvature_is_the_top_eigenvalue(digits) -> None:
+    X_train, _, y_train, _ = digits
+    ls = LeastSquares(64)
+    A = np.hstack([X_train, np.ones((len(X_train), 1))])
+    top = np.linalg.eigvalsh(A.T @ A / len(A)).max()
+    got = opt.largest_curvature(ls, ls.init_params(0), X_train, y_train.astype(float), 300)
+    assert abs(got / top - 1) < 1e-6
+    softmax = LogisticRegression(64, 10)
+    assert (
+        round(opt.largest_curvature(softmax, softmax.init_params(0), X_train, y_train), 2) == 1.22
+    )
+
+
+def test_l2_regularized_adds_the_penalty_and_keeps_the_rest(digits) -> None:
+    X_train, X_test, y_train, y_test = digits
+    base = LogisticRegression(64, 10)
+    model = opt.L2Regularized(base, weight_decay=0.1)
+    theta = base.init_params(0)
+    loss, grad = model.loss_and_grad(theta, X_train, y_train)
+    base_loss, base_grad = base.loss_and_grad(theta, X_train, y_train)
+    assert loss == pytest.approx(base_loss + 0.05 * theta @ theta)
+    np.testing.assert_allclose(grad, base_grad + 0.1 * theta)
+    assert model.accuracy(theta, X_test, y_test) == base.accuracy(theta, X_test, y_test)
+    assert model.n_params == base.n_params
+    result = opt.train(model, opt.SGD(0.5), X_train, y_train, batch_size=64, iterations=5, seed=0)
+    assert np.isfinite(result.losses).all()
+    with pytest.raises(ValueError, match=r"weight_decay must be in \[0, inf\)"):
+        opt.L2Regularized(base, -1.0)
