@@ -26,7 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FIX = "to reinstall the pinned set run: make clean-venv && make test"
 
 # distribution name -> module to import, where the two differ beyond '-' -> '_'
-MODULES = {"pytest-xdist": "xdist", "ipykernel": "ipykernel_launcher"}
+MODULES = {
+    "pytest-xdist": "xdist",
+    "ipykernel": "ipykernel_launcher",
+    "sphinx-mathjax-offline": "sphinx-mathjax-offline",  # its folder keeps the hyphens
+}
 # not imported: ruff is a binary (run below); jupyterlab only serves students (1.3 s import)
 NO_IMPORT = {"ruff", "jupyterlab"}
 # modules whose import is worth a deeper look (they are what the book runs)

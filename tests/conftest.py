@@ -1,12 +1,16 @@
 """Fixtures shared by the test modules: the one site build, and the headless browser.
 
 The site build (about 10 to 60 s) happens ONCE per pytest run, however many modules
-and xdist workers need it (tests/test_book.py checks its HTML, tests/test_browser.py
-opens it in Chromium). It goes to a fixed folder, ``_build/test-site``, under an
-exclusive file lock: the first worker that asks builds, any other worker waits for the
-lock and then reuses that build. A stamp file records which pytest run made the build
-(xdist gives all workers of one run the same ``PYTEST_XDIST_TESTRUNUID``), so a new run
-always rebuilds from scratch and never trusts a stale site.
+and xdist workers need it (tests/site/test_book.py checks its HTML, test_browser.py and
+test_offline.py open it in Chromium). It goes to a fixed folder, ``_build/test-site``,
+under an exclusive file lock: the first worker that asks builds, any other worker waits
+for the lock and then reuses that build. A stamp file records which pytest run made the
+build (xdist gives all workers of one run the same ``PYTEST_XDIST_TESTRUNUID``), so a new
+run always rebuilds from scratch and never trusts a stale site.
+
+To work on the site tests without rebuilding each time, point them at a site that is
+already built: ``BOOK_HTML=_build/html pytest tests/site/test_offline.py`` (any folder
+holding a built ``index.html``). ``make test`` never sets it.
 
 The browser is Debian's Chromium (``/usr/bin/chromium``) driven by Playwright from PyPI;
 ``playwright install`` (which downloads a browser) is never needed. If either is
@@ -16,16 +20,20 @@ missing, the tests that need it FAIL with how to install it: CI must have it.
 from __future__ import annotations
 
 import fcntl
+import functools
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -127,6 +135,13 @@ def build_site(out: Path) -> Build:
 @pytest.fixture(scope="session")
 def site() -> Build:
     """The built book, built once per pytest run and shared by every worker (see above)."""
+    prebuilt = os.environ.get("BOOK_HTML")
+    if prebuilt:  # a site built beforehand (see the module docstring)
+        html = Path(prebuilt).resolve()
+        missing = (
+            None if (html / "index.html").is_file() else f"BOOK_HTML: {html}/index.html missing"
+        )
+        return Build(html, missing)
     SITE_DIR.parent.mkdir(parents=True, exist_ok=True)
     stamp, outcome = SITE_DIR / "run-id", SITE_DIR / "outcome.json"
     run_id = _run_id()
@@ -173,3 +188,118 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+# --------------------------------------------------------------------------- serving the site
+
+TIMEOUT_MS = 30_000  # generous: a 2-core machine also runs the other tests meanwhile
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(html_dir: Path) -> Iterator[str]:
+    """The built site on 127.0.0.1 (a free port), as a reader's browser gets it."""
+    handler = functools.partial(_Quiet, directory=str(html_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+class Visit:
+    """One page opened in a fresh browser context, offline, with everything that went wrong.
+
+    Every request to another host is aborted at once, as for a reader without network, and
+    is an error: a page of the site must be complete on its own (its mathematics included).
+    ``context`` takes Playwright's ``new_context`` options (``color_scheme="dark"`` ...);
+    ``init_script`` runs before the page's own scripts (to set the theme's stored mode).
+    """
+
+    def __init__(
+        self,
+        browser: Any,
+        base: str,
+        docname: str,
+        *,
+        init_script: str | None = None,
+        **context: Any,
+    ) -> None:
+        self.base, self.docname, self.name = base, docname, f"{docname}.html"
+        self.context = browser.new_context(viewport={"width": 1200, "height": 900}, **context)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        if init_script:
+            self.context.add_init_script(init_script)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.loaded: dict[str, int] = {}  # local URL path -> bytes of the file served
+        self.page.route("**/*", self._offline)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught exception: {e}"))
+        self.page.on("console", self._console)
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+        self.page.goto(base + self.name, wait_until="load")
+
+    def _local(self, url: str) -> bool:
+        return url.startswith(self.base) or url.startswith("data:")
+
+    def _offline(self, route: Any) -> None:
+        url = route.request.url
+        if self._local(url):
+            route.continue_()
+        else:
+            self.errors.append(f"request to another host (missing offline): {url}")
+            route.abort("internetdisconnected")  # as a reader without network: fail fast
+
+    def _console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        source = (message.location or {}).get("url", "")
+        if message.text.startswith("Failed to load resource") and not self._local(source):
+            return  # the request to another host we aborted, reported by _offline already
+        self.errors.append(f"console error: {message.text} (at {source or 'inline'})")
+
+    def _failed(self, request: Any) -> None:
+        if self._local(request.url) and not request.url.startswith("data:"):
+            self.errors.append(f"request failed: {request.url} ({request.failure})")
+
+    def _response(self, response: Any) -> None:
+        url = response.url
+        if not url.startswith(self.base):
+            return
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status} for {url}")
+        else:
+            self.loaded[urlsplit(url).path] = int(response.headers.get("content-length") or 0)
+
+    def fail(self, what: str) -> None:
+        pytest.fail(f"{self.name}: {what}", pytrace=False)
+
+    def check_errors(self, when: str) -> None:
+        if self.errors:
+            self.fail(f"{when}:\n  " + "\n  ".join(self.errors))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser: Any, server: str) -> Iterator[Callable[..., Visit]]:
+    """``visit(docname, **context)`` opens a page of the served site (see ``Visit``)."""
+    visits: list[Visit] = []
+
+    def open_page(docname: str, **options: Any) -> Visit:
+        visits.append(Visit(browser, server, docname, **options))
+        return visits[-1]
+
+    yield open_page
+    for v in visits:
+        v.close()

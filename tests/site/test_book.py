@@ -14,7 +14,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import nbformat
@@ -125,7 +125,15 @@ def test_notebook_has_python3_kernelspec(path: Path):
 
 @pytest.mark.parametrize("path", notebooks(), ids=nb_ids())
 def test_first_code_cell_is_colab_install_cell(path: Path):
-    found = colab_cell.problems(path, colab_cell.expected_source())
+    nb = nbformat.read(path, as_version=4)
+    found = colab_cell.colab_problems(rel(path), nb, colab_cell.expected_source())
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=nb_ids())
+def test_jupyterlab_folds_what_the_site_hides(path: Path):
+    """jupyter.source_hidden on exactly the cells the site removes, folds or collapses."""
+    found = colab_cell.fold_problems(rel(path), nbformat.read(path, as_version=4))
     assert not found, "\n".join(found)
 
 
@@ -133,6 +141,23 @@ def test_colab_cell_installs_from_configured_repository():
     url, branch = colab_cell.repository()
     source = colab_cell.expected_source()
     assert f'url, branch = "{url}", "{branch}"' in source
+    assert 'package = f"optimizers[book,teaching] @ git+{url}@{branch}"' in source
+
+
+def test_colab_cell_extras_exist_in_pyproject():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf8"))["project"]
+    extras = set(project.get("optional-dependencies", {}))
+    missing = set(colab_cell.EXTRAS.split(",")) - extras
+    assert not missing, f"the Colab cell installs extras pyproject.toml lacks: {missing}"
+
+
+def test_colab_cell_says_that_colab_does_not_render_myst():
+    comment = " ".join(
+        line.lstrip("# ") for line in colab_cell.expected_source().splitlines() if line[:1] == "#"
+    )
+    assert "does not render" in comment and "MyST" in comment, comment
 
 
 def test_colab_cell_is_stable_under_ruff_format():
@@ -144,13 +169,21 @@ def test_colab_cell_is_stable_under_ruff_format():
     assert formatted.stdout == source, "ruff format changes the Colab cell template"
 
 
+def test_colab_cell_passes_ruff_check():
+    """Nor may `ruff check` (the notebooks are linted) find anything in it."""
+    source = colab_cell.expected_source() + "\n"
+    ruff = [sys.executable, "-m", "ruff", "check", "--stdin-filename", "cell.py", "-"]
+    checked = subprocess.run(ruff, input=source, capture_output=True, text=True, cwd=ROOT)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def _run_colab_cell(monkeypatch: pytest.MonkeyPatch, *, importable: bool, on_colab: bool):
     """Execute the Colab cell with `optimizers` importable or not, on Colab or not."""
     import importlib.util
 
     calls: list[list[str]] = []
     monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
-    monkeypatch.setattr(sys, "path", list(sys.path))  # the cell may prepend the clone
+    monkeypatch.setattr(sys, "path", list(sys.path))
     if on_colab:
         monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
     else:
@@ -158,7 +191,7 @@ def _run_colab_cell(monkeypatch: pytest.MonkeyPatch, *, importable: bool, on_col
     if not importable:
         real_find_spec = importlib.util.find_spec
 
-        def find_spec(name: str, *args: object, **kwargs: object) -> object:
+        def find_spec(name: str, *args: Any, **kwargs: Any) -> object:
             return None if name == "optimizers" else real_find_spec(name, *args, **kwargs)
 
         monkeypatch.setattr(importlib.util, "find_spec", find_spec)
@@ -179,12 +212,72 @@ def test_colab_cell_raises_off_colab_without_package(monkeypatch: pytest.MonkeyP
 
 
 def test_colab_cell_installs_on_colab(monkeypatch: pytest.MonkeyPatch):
+    """ONE install: the package with its extras, from the repository (the data sets inside)."""
+    path_before = list(sys.path)
     calls = _run_colab_cell(monkeypatch, importable=False, on_colab=True)
-    url, branch = colab_cell.repository()
-    clone = "/content/optimizers-book"
-    assert calls[0] == ["git", "clone", "--depth", "1", "--branch", branch, url, clone], calls
-    assert calls[1] == [sys.executable, "-m", "pip", "install", "--quiet", "-e", clone], calls
-    assert len(calls) == 2 and sys.path[0] == clone
+    requirement = colab_cell.requirement()
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", requirement]], calls
+    assert sys.path == path_before, "the Colab cell changed sys.path"
+
+
+# the folds, on notebooks made here (the generator never touches chapters/ in a test)
+
+
+def _notebook(tmp_path: Path) -> Path:
+    new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        new_md("# A chapter"),
+        new_code("import numpy as np"),
+        new_code("# Check the numbers stated above.\nassert 1", metadata={"tags": ["remove-cell"]}),
+        new_code("make_figure()", metadata={"tags": ["hide-input"]}),
+        new_code("shown = 1", metadata={"jupyter": {"source_hidden": True}}),  # folded by hand
+        new_md("```{exercise} Do it\n:label: do-it\n\nWrite `f`.\n```"),
+        new_md("```{solution-start} do-it\n:class: dropdown\n```\n\nThe idea."),
+        new_code("def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"),
+        new_md("So `f` returns 1."),
+        new_md("```{solution-end}\n```"),
+        new_code("check(f)", metadata={"tags": ["exercise-check"], "exercise": "do-it"}),
+    ]
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _folded(path: Path) -> list[int]:
+    cells = nbformat.read(path, as_version=4).cells
+    return [i for i, cell in enumerate(cells) if colab_cell.source_hidden(cell)]
+
+
+def test_generator_inserts_colab_cell_and_folds_what_the_site_hides(tmp_path: Path):
+    path = _notebook(tmp_path)
+    source = colab_cell.expected_source()
+    found = colab_cell.problems(path, source)
+    assert any("first code cell" in p for p in found), found
+    assert any("cell 4 " in p and "shown in full on the site" in p for p in found), found
+    assert colab_cell.write(path, source) is True
+    assert colab_cell.problems(path, source) == []
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[1].source == source and cells[1].metadata["tags"] == ["remove-cell"]
+    # the Colab cell, the check, the figure's code, the solution's code and prose; not the
+    # solution's opening cell (a closed dropdown in jupyterlab-myst), nor the exercise check
+    assert _folded(path) == [1, 3, 4, 8, 9], [c.source[:20] for c in cells]
+    assert "jupyter" not in cells[5].metadata, "an emptied `jupyter` metadata entry was kept"
+    assert colab_cell.write(path, source) is False, "a second run changed the notebook"
+
+
+def test_generator_check_names_each_cell_that_is_not_folded(tmp_path: Path):
+    path = _notebook(tmp_path)
+    source = colab_cell.expected_source()
+    colab_cell.write(path, source)
+    nb = nbformat.read(path, as_version=4)
+    del nb.cells[3].metadata["jupyter"]  # the check cell, unfolded by hand
+    nbformat.write(nb, path)
+    found = colab_cell.problems(path, source)
+    assert len(found) == 1 and "cell 3 " in found[0] and "'remove-cell'" in found[0], found
+    assert colab_cell.main([str(path)]) == 1
+    assert colab_cell.main(["--write", str(path)]) == 0
+    assert colab_cell.main([str(path)]) == 0
 
 
 # --------------------------------------------------------------------------- table of contents

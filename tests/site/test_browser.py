@@ -1,52 +1,33 @@
-"""The book in a real browser: headless Debian Chromium driven by Playwright.
+"""The static site in a real browser: headless Debian Chromium driven by Playwright.
 
-Two readers are checked:
+The one build of this run (``site`` in conftest.py), served on 127.0.0.1: every page of
+_toc.yml loads without JavaScript errors of its own and without a request to another
+host, every image loads, the theme's "next" link leads to the next chapter, every figure
+and slider is labelled, the code that builds a player is folded, each page stays within
+its weight budget, and every precomputed player answers its sliders by mouse and
+keyboard, down to their extreme values. The mathematics (typeset offline, no TeX left)
+and the dark theme's contrast are test_offline.py's; JupyterLab is test_jupyterlab.py's.
 
-* the static site (the one build of this run, ``site`` in conftest.py, served on
-  127.0.0.1): every page of _toc.yml loads without JavaScript errors of its own, every
-  image loads, the theme's "next" link leads to the next chapter, every figure and
-  slider is labelled, each page stays within its weight budget, and every precomputed
-  player answers its sliders by mouse and keyboard, down to their extreme values;
-* the Binder student: JupyterLab on localhost runs a chapter, and its first live slider
-  redraws the figure through the kernel.
+Offline: requests to any other host are aborted at once and count as errors
+(``Visit`` in conftest.py). Full-page screenshots go to ``_build/screenshots/`` and the
+measured page weights to the end of pytest's output.
 
-Offline: requests to any other host are aborted at once (``page.route``); only the
-console errors of those aborted fetches (MathJax from its CDN) are ignored, never an
-error of the page's own scripts. Full-page screenshots go to ``_build/screenshots/``
-and the measured page weights to the end of pytest's output.
-
-Deselect with ``pytest -m "not browser"`` (``-m "not build"`` leaves out the tests that
-need the site build, and keeps the JupyterLab one). Chromium or Playwright missing is a
-failure, with how to install them (conftest.py).
+Deselect with ``pytest -m "not browser"``. Chromium or Playwright missing is a failure,
+with how to install them (conftest.py).
 """
 
 from __future__ import annotations
 
-import functools
 import html
-import http.server
-import os
 import re
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, SCREENSHOTS, write_report
+from conftest import ROOT, SCREENSHOTS, Visit, write_report
 from test_book import PAGE_BUDGET_BYTES, chapter_docnames, toc
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT_MS = 30_000  # generous: a 2-core machine also runs the other tests meanwhile
 
 
 def page_names() -> list[str]:
@@ -56,100 +37,6 @@ def page_names() -> list[str]:
 
 
 PAGES = page_names()
-
-
-# --------------------------------------------------------------------------- serving the site
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(html_dir: Path) -> Iterator[str]:
-    """The built site on 127.0.0.1 (a free port), as a reader's browser gets it."""
-    handler = functools.partial(_Quiet, directory=str(html_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
-
-
-class Visit:
-    """One page opened in a fresh browser context, with everything that went wrong."""
-
-    def __init__(self, browser: Any, base: str, docname: str) -> None:
-        self.base, self.docname, self.name = base, docname, f"{docname}.html"
-        self.context = browser.new_context(viewport={"width": 1200, "height": 900})
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.loaded: dict[str, int] = {}  # local URL path -> bytes of the file served
-        self.page.route("**/*", self._offline)
-        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught exception: {e}"))
-        self.page.on("console", self._console)
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", self._response)
-        self.page.goto(base + self.name, wait_until="load")
-
-    def _local(self, url: str) -> bool:
-        return url.startswith(self.base) or url.startswith("data:")
-
-    def _offline(self, route: Any) -> None:
-        if self._local(route.request.url):
-            route.continue_()
-        else:
-            route.abort("internetdisconnected")  # as a reader without network: fail fast
-
-    def _console(self, message: Any) -> None:
-        if message.type != "error":
-            return
-        source = (message.location or {}).get("url", "")
-        if message.text.startswith("Failed to load resource") and not self._local(source):
-            return  # a fetch from another host (MathJax's CDN) that we aborted ourselves
-        self.errors.append(f"console error: {message.text} (at {source or 'inline'})")
-
-    def _failed(self, request: Any) -> None:
-        if self._local(request.url) and not request.url.startswith("data:"):
-            self.errors.append(f"request failed: {request.url} ({request.failure})")
-
-    def _response(self, response: Any) -> None:
-        url = response.url
-        if not url.startswith(self.base):
-            return
-        if response.status >= 400:
-            self.errors.append(f"HTTP {response.status} for {url}")
-        else:
-            self.loaded[urlsplit(url).path] = int(response.headers.get("content-length") or 0)
-
-    def fail(self, what: str) -> None:
-        pytest.fail(f"{self.name}: {what}", pytrace=False)
-
-    def check_errors(self, when: str) -> None:
-        if self.errors:
-            self.fail(f"{when}:\n  " + "\n  ".join(self.errors))
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def visit(browser: Any, server: str) -> Iterator[Any]:
-    visits: list[Visit] = []
-
-    def open_page(docname: str) -> Visit:
-        visits.append(Visit(browser, server, docname))
-        return visits[-1]
-
-    yield open_page
-    for v in visits:
-        v.close()
 
 
 # --------------------------------------------------------------------------- each page
@@ -214,39 +101,61 @@ _A11Y_JS = """() => {
 }"""
 
 
+# the code cell that makes a player shows the player and folds its code ("Show code cell
+# source"), as the tag hide-input does; tests/site/test_reading.py checks the tag itself
+_FOLDED_JS = """() => {
+  const bad = [];
+  for (const [i, fig] of [...document.querySelectorAll("figure.optx-explorable")].entries()) {
+    const cell = fig.closest("div.cell");
+    const input = cell && cell.querySelector(".cell_input");
+    if (input && input.checkVisibility())
+      bad.push("player " + (i + 1) + " ('" + (fig.querySelector("svg") || fig)
+               .getAttribute("aria-label") + "'): the code that builds it is shown in full, "
+               + "not folded (tag its cell hide-input)");
+  }
+  return bad;
+}"""
+
+
 @pytest.mark.build  # needs the site build
 @pytest.mark.parametrize("docname", PAGES)
 def test_page_loads_without_errors_and_within_budget(visit: Any, html_dir: Path, docname: str):
-    """No JS errors, every image shown, labelled figures, a screenshot, the page weight."""
+    """No JS errors, every image shown, labelled figures, folded builders, the page weight."""
     v = visit(docname)
     v.page.wait_for_load_state("networkidle")
-    v.check_errors("JavaScript errors while loading")
+    v.check_errors("JavaScript errors or requests to other hosts while loading")
     bad_images = v.page.evaluate(_IMAGES_JS)
     if bad_images:
         v.fail("\n  ".join(["images that did not load:", *bad_images]))
     unlabelled = v.page.evaluate(_A11Y_JS)
     if unlabelled:
         v.fail("\n  ".join(["accessibility:", *unlabelled]))
+    unfolded = v.page.evaluate(_FOLDED_JS)
+    if unfolded:
+        v.fail("\n  ".join(["code shown that the site folds:", *unfolded]))
     shot = SCREENSHOTS / f"{docname}.png"
     shot.parent.mkdir(parents=True, exist_ok=True)
     v.page.screenshot(path=str(shot), full_page=True)
 
     # weight: the HTML (images and players are inlined as data: URIs) plus any local file
     # it loads that is its own (not the theme's shared _static/ assets)
-    own, shared = 0, 0
+    own, shared, math = 0, 0, 0
     for path in v.loaded:
         file = html_dir / path.lstrip("/")
         if path.endswith("/"):
             file = file / "index.html"
         size = file.stat().st_size if file.is_file() else 0
-        if path.lstrip("/").startswith("_static/"):
+        if path.lstrip("/").startswith("_static/mathjax/"):
+            math += size  # the site's MathJax (shared by every page, cached once)
+        elif path.lstrip("/").startswith("_static/"):
             shared += size
         else:
             own += size
     write_report(
         "page-weight",
         f"{docname}.html: {own / 1e6:.2f} MB own (HTML + its images; budget "
-        f"{PAGE_BUDGET_BYTES / 1e6:.1f} MB), {shared / 1e6:.2f} MB shared theme assets",
+        f"{PAGE_BUDGET_BYTES / 1e6:.1f} MB), {shared / 1e6:.2f} MB shared theme assets, "
+        f"{math / 1e6:.2f} MB shared MathJax",
     )
     assert own <= PAGE_BUDGET_BYTES, (
         f"{docname}.html: the page and its images weigh {own / 1e6:.2f} MB, over the "
@@ -258,7 +167,13 @@ def test_page_loads_without_errors_and_within_budget(visit: Any, html_dir: Path,
 @pytest.mark.build  # needs the site build
 def test_site_size_is_reported(html_dir: Path):
     total = sum(f.stat().st_size for f in html_dir.rglob("*") if f.is_file())
-    write_report("page-weight", f"whole site (_build/html): {total / 1e6:.2f} MB")
+    mathjax = html_dir / "_static" / "mathjax"
+    math = sum(f.stat().st_size for f in mathjax.rglob("*") if f.is_file())
+    write_report(
+        "page-weight",
+        f"whole site (_build/html): {total / 1e6:.2f} MB, of which MathJax "
+        f"(_static/mathjax) {math / 1e6:.2f} MB",
+    )
     assert total > 0
 
 
@@ -438,146 +353,3 @@ def test_every_player_answers_mouse_and_keyboard(visit: Any, docname: str):
                 v.page.keyboard.press("ArrowRight")
             player.check_shown(name, "returning to the default")
     v.check_errors("JavaScript errors while using the players")
-
-
-# --------------------------------------------------------------------------- JupyterLab
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _lab_chapter() -> str:
-    """gradient-descent if listed, else the first listed chapter with an Explorable."""
-    chapters = [d for d in chapter_docnames() if _players_on(d)]
-    if not chapters:
-        pytest.skip("no chapter in _toc.yml displays an Explorable")
-    preferred = "chapters/gradient-descent"
-    return preferred if preferred in chapters else chapters[0]
-
-
-@pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """JupyterLab on 127.0.0.1 over a copy of the chapters; stopped at the end."""
-    tmp = tmp_path_factory.mktemp("lab")
-    work = tmp / "work"
-    shutil.copytree(ROOT / "chapters", work / "chapters")
-    shutil.copytree(ROOT / "data", work / "data")
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        # a clean Jupyter: no user settings, kernels or workspaces from this machine
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_DATA_DIR": str(tmp / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-    }
-    lab = Path(sys.executable).parent / "jupyter-lab"
-    cmd = [
-        str(lab) if lab.exists() else "jupyter-lab", "--no-browser", "--ip=127.0.0.1",
-        f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={work}", "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
-    if os.geteuid() == 0:  # CI containers run as root
-        cmd.append("--allow-root")
-    log_path = tmp / "jupyterlab.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"JupyterLab did not start ({' '.join(cmd)}):\n"
-                        + log_path.read_text(encoding="utf8")[-3000:],
-                        pytrace=False,
-                    )
-                time.sleep(0.25)
-        yield base, token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def test_jupyterlab_runs_a_chapter_and_its_slider_redraws(browser: Any, jupyterlab: Any):
-    """The Binder student's path: open, Run All, move the first slider, see a new figure."""
-    base, token = jupyterlab
-    chapter = _lab_chapter()
-    name = f"{chapter}.ipynb in JupyterLab"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route(
-        "**/*",
-        lambda r: r.continue_() if r.request.url.startswith(base) else r.abort(),
-    )
-    try:
-        page.goto(f"{base}/lab/tree/{chapter}.ipynb?token={token}")
-        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function(
-                """() => {
-                  const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                  return p.length && p.every(e => /^\\[\\d+\\]:$/.test(e.textContent.trim()));
-                }""",
-                timeout=120_000,
-            )
-        finally:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "jupyterlab.png"))
-        stderr = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-        failed = page.locator(stderr)
-        assert failed.count() == 0, f"{name}: a cell wrote an error: {failed.first.inner_text()}"
-        # the first live Explorable: a box with a slider and the figure's HTML widget
-        widget = page.locator(".widget-vbox:has(.widget-slider):has(svg .optx-overlay)").first
-        handle = widget.locator(".noUi-handle").first
-        readout = widget.locator(".widget-readout").first
-        overlay = widget.locator("svg .optx-overlay").first
-        handle.scroll_into_view_if_needed()
-        control = widget.locator(".widget-slider .widget-label").first.inner_text()
-        box = widget.element_handle()
-        start = float(handle.get_attribute("aria-valuenow") or 0)
-        keys = ("Home", "ArrowRight", "End") if start else ("End", "Home", "ArrowRight")
-        for key in keys:  # each key moves it: both extremes, and one step
-            before_svg, before_text = overlay.inner_html(), readout.inner_text()
-            handle.focus()
-            page.keyboard.press(key)
-            try:
-                page.wait_for_function(  # the HTML widget replaces its whole <svg>
-                    "([w, s]) => w.querySelector('svg .optx-overlay').innerHTML !== s",
-                    arg=[box, before_svg],
-                    timeout=30_000,
-                )
-            except Exception:
-                pytest.fail(
-                    f"{name}: slider {control!r}: the {key} key did not redraw the figure "
-                    f"(value {before_text} -> {readout.inner_text()})",
-                    pytrace=False,
-                )
-            assert readout.inner_text() != before_text, (
-                f"{name}: slider {control!r}: the {key} key did not change the value shown"
-            )
-        assert failed.count() == 0, (
-            f"{name}: slider {control!r} raised in the kernel: {failed.first.inner_text()}"
-        )
-        assert not errors, f"{name}: JavaScript errors: {errors}"
-    finally:
-        context.close()

@@ -1,15 +1,20 @@
 """`python -m optimizers.assign`: student notebooks, solution notebooks, grading.
 
 Kernels are slow to start (about 1.5 s each here), so the student notebooks of all
-chapters run in ONE kernel (their setup, answer and check cells, as the grader runs
-them), and the grading test grades one small folder, two submissions at a time.
+chapters run in ONE kernel (their setup, answer and check cells, as a student runs
+them); the command line runs in this process (``main``) except for one end-to-end
+grading of a small folder, two submissions at a time. Hostile submissions, shards and
+the sandbox: ``test_grading.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import csv
+import io
+import os
 import subprocess
 import sys
 import time
@@ -36,6 +41,7 @@ WITH_EXERCISES = chapters_with_exercises()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m optimizers.assign ...` in a new process, from the repository's root."""
     return subprocess.run(
         [sys.executable, "-m", "optimizers.assign", *args],
         capture_output=True,
@@ -45,10 +51,26 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def main(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """The same command line, run in this process (no interpreter start, no imports)."""
+    out, err = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = assign.main(list(args))
+            except SystemExit as stop:
+                code = int(stop.code or 0)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("handout") / "student"
-    run = cli("student", *WITH_EXERCISES, "--out", str(out))
+    run = main("student", *WITH_EXERCISES, "--out", str(out))
     assert run.returncode == 0, run.stderr
     return out
 
@@ -88,6 +110,36 @@ def test_format_errors_are_named(tmp_path: Path, source: str, message: str):
 # ------------------------------------------------------------ student notebooks
 
 
+def error_of(cell) -> tuple[str, str] | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return output.get("ename", "Error"), output.get("evalue", "")
+    return None
+
+
+async def run_in_kernel(nb, timeout: float, cwd: str) -> tuple[dict[int, str], str | None]:
+    """Run the cells in one Jupyter kernel, as a student would: cell -> problem, death."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    problems: dict[int, str] = {}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+        resources={"metadata": {"path": cwd}},
+    )  # fmt: skip
+    client.log.setLevel("CRITICAL")
+    async with client.async_setup_kernel(stderr=subprocess.DEVNULL):
+        for index, cell in enumerate(nb.cells):
+            try:
+                await client.async_execute_cell(cell, index)
+            except CellTimeoutError:
+                problems[index] = "timed out"
+            except DeadKernelError:
+                return problems, f"the kernel died in cell {index + 1}"
+    return problems, None
+
+
 def test_student_notebooks_hide_solutions_and_are_stamped(handout: Path):
     for name in WITH_EXERCISES:
         nb = nbformat.read(handout / f"{name}.ipynb", as_version=4)
@@ -118,11 +170,11 @@ def test_student_notebooks_fail_only_with_not_implemented(handout: Path):
                 cells.append(nbformat.v4.new_code_cell(cell.source))
                 where.append((name, index, role, cell.metadata["optimizers"].get("exercise")))
     run_nb = nbformat.v4.new_notebook(cells=cells)
-    problems, died = asyncio.run(assign._run_cells(run_nb, 60, str(handout)))
+    problems, died = asyncio.run(run_in_kernel(run_nb, 60, str(handout)))
     assert not died and not problems
     failed_checks = set()
     for cell, (name, index, role, label) in zip(run_nb.cells, where, strict=True):
-        error = assign._error_of(cell)
+        error = error_of(cell)
         if role == "check":
             assert error and error[0] == "NotImplementedError", f"{name} cell {index}: {error}"
             failed_checks.add(label)
@@ -140,7 +192,7 @@ def test_student_notebooks_fail_only_with_not_implemented(handout: Path):
 
 
 def test_solutions_notebooks_keep_solutions(tmp_path: Path):
-    run = cli("solutions", "adam", "--out", str(tmp_path / "sol"))
+    run = main("solutions", "adam", "--out", str(tmp_path / "sol"))
     assert run.returncode == 0, run.stderr
     nb = nbformat.read(tmp_path / "sol" / "adam.ipynb", as_version=4)
     assert nb.metadata["optimizers"]["kind"] == "solutions"
@@ -162,15 +214,25 @@ def test_solutions_notebooks_keep_solutions(tmp_path: Path):
     ],
 )
 def test_bad_arguments_give_clear_errors(tmp_path: Path, args: list[str], message: str):
-    run = cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    run = main(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert run.returncode == 2 and message in run.stderr, run.stderr
 
 
 def test_never_overwrites_without_force(tmp_path: Path):
-    assert cli("student", "adam", "--out", str(tmp_path)).returncode == 0
-    again = cli("student", "adam", "--out", str(tmp_path))
+    assert main("student", "adam", "--out", str(tmp_path)).returncode == 0
+    again = main("student", "adam", "--out", str(tmp_path))
     assert again.returncode == 2 and "--force" in again.stderr
-    assert cli("student", "adam", "--out", str(tmp_path), "--force").returncode == 0
+    assert main("student", "adam", "--out", str(tmp_path), "--force").returncode == 0
+
+
+def test_chapters_come_from_the_current_folder_or_chapters(tmp_path: Path):
+    """An installed package has no chapters/ beside it: ./chapters, else --chapters DIR."""
+    elsewhere = main("student", "adam", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    assert elsewhere.returncode == 2 and "pass --chapters DIR" in elsewhere.stderr
+    given = main(
+        "student", "adam", "--out", str(tmp_path / "o"), "--chapters", str(CHAPTERS), cwd=tmp_path
+    )
+    assert given.returncode == 0 and (tmp_path / "o" / "adam.ipynb").is_file()
 
 
 # --------------------------------------------------------------------- grading
@@ -245,5 +307,6 @@ def test_grade_a_folder(handout: Path, tmp_path: Path):
         assert status in row["status"], (name, row["status"])
     progress = [ln for ln in run.stderr.splitlines() if ln.startswith("[")]
     assert len(progress) == len(EXPECTED) and progress[-1].startswith("[9/9] ")
-    again = cli("grade", str(folder), "--out", str(out))
+    assert set(r["sandbox"] for r in rows.values()) == {"bwrap"}
+    again = main("grade", str(folder), "--out", str(out))
     assert again.returncode == 2 and "--force" in again.stderr

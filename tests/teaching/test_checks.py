@@ -12,7 +12,7 @@ import pytest
 
 import optimizers as opt
 from optimizers.teaching import assign, checks
-from optimizers.teaching.checks import CHECKS, MISTAKES, REFERENCES, CheckFailed
+from optimizers.teaching.checks import CHECKS, MISTAKES, REFERENCES, REGISTRY, CheckFailed, engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -181,3 +181,85 @@ def test_escape_steps_zero_start_must_be_infinite():
 
     with pytest.raises(CheckFailed, match="expected inf"):
         checks.check_escape_steps(escape_steps)
+
+
+# ------------------------------------------- judged outside the student's process
+
+
+def judged_outside(name: str, fn) -> engine.Verdict:
+    """What the grader does: inputs as data in, outputs as data out, judged here."""
+    check = REGISTRY[name]
+    cases = check.make_cases()
+    sent = engine.load(engine.dump(cases), builds=True)  # what the sandbox receives
+    outputs = engine.dump(check.evaluate(fn, [tuple(c) for c in sent]), builds=False)
+    return check.judge(cases, engine.load(outputs))  # builds=False: no objects back
+
+
+@pytest.mark.parametrize("name, mistake, variant", MISTAKE_CASES)
+def test_judged_outside_the_messages_are_the_same(name: str, mistake: checks.Mistake, variant):
+    with pytest.raises(CheckFailed) as failure:
+        CHECKS[name](variant)
+    verdict = judged_outside(name, variant)
+    assert not verdict.passed and verdict.message == str(failure.value)
+
+
+@pytest.mark.parametrize("fn, message", GENERIC[:-1])
+def test_judged_outside_the_generic_messages_are_the_same(fn, message: str):
+    with pytest.raises(CheckFailed) as failure:
+        checks.check_adam_step(fn)
+    assert judged_outside("adam_step", fn).message == str(failure.value)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_judged_outside_the_reference_passes(name: str, capsys: pytest.CaptureFixture[str]):
+    CHECKS[name](REFERENCES[name])
+    verdict = judged_outside(name, REFERENCES[name])
+    assert verdict.passed and verdict.message == capsys.readouterr().out.strip()
+
+
+def test_not_attempted_judged_outside():
+    def adam_step(*args):
+        raise NotImplementedError("Exercise 1: One Adam step")
+
+    verdict = judged_outside("adam_step", adam_step)
+    assert verdict.not_attempted and "Exercise 1: One Adam step" in verdict.message
+
+
+def test_outputs_never_unpickle_or_build_objects():
+    data = engine.dump([engine.Build("os:system", ("true",), text="x")])
+    with pytest.raises(ValueError):
+        engine.load(data)  # builds=False: a recipe from the student side is refused
+    with pytest.raises(ValueError):
+        engine.materialise(engine.Build("os:system", ("true",)))
+    assert engine.to_data(object()) == engine.Opaque("object")
+
+
+def test_every_check_lives_in_its_chapters_module():
+    chapters = {p.stem.replace("-", "_") for p in (ROOT / "chapters").glob("*.ipynb")}
+    for name, check in REGISTRY.items():
+        assert check.chapter in chapters, f"{name} is declared in {check.module}"
+        assert check.module == f"optimizers.teaching.checks.{check.chapter}"
+
+
+def test_calls_the_package_looks_at_names_attributes_and_strings():
+    uses = ("Adam",)
+    assert engine.calls_the_package("def f():\n    return opt.Adam(0.1)", uses) == ["Adam"]
+    assert engine.calls_the_package("from optimizers import Adam as A", uses) == ["Adam"]
+    assert engine.calls_the_package("r = getattr(opt, 'Adam')", uses) == ["Adam"]
+    assert sorted(engine.calls_the_package("x = opt.checks.REFERENCES", uses)) == [
+        "REFERENCES",
+        "checks",
+    ]
+    assert engine.calls_the_package("m = beta1 * m  # Adam's first moment", uses) == []
+
+
+def test_no_chapter_solution_is_flagged():
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        chapter = assign.parse_chapter(path)
+        answers = "\n".join(
+            c.source for c, r in zip(chapter.nb.cells, chapter.roles, strict=True) if r == "answer"
+        )
+        for ex in chapter.exercises:
+            name = ex.check.split("check_")[1].split("(")[0] if ex.check else None
+            if name in REGISTRY:
+                assert engine.calls_the_package(answers, REGISTRY[name].uses) == [], ex.label

@@ -1,0 +1,76 @@
+"""Install the book's JupyterLab settings into the environment that runs JupyterLab.
+
+``jupyterlab-settings/optimizers-book.json`` holds JupyterLab "overrides": new defaults
+for its settings, which each user can still change in Settings. Today they turn off the
+"Would you like to get notified about official Jupyter news?" pop-up and the update
+check (both would also make JupyterLab call a website), so a student's first view of a
+chapter is the chapter. The file is copied to ``<app dir>/settings/overrides.d/``
+(``<app dir>`` is ``<sys.prefix>/share/jupyter/lab`` unless ``JUPYTERLAB_DIR`` says
+otherwise), where JupyterLab merges every file with an existing ``overrides.json``, so
+nothing of the environment's own overrides is replaced.
+
+Who runs it: ``make venv`` (and so ``make book``, ``make test``, ``make lab``) for
+``.venv``, ``postBuild`` on Binder, and a course hub's administrator once in the hub's
+environment (README.md, "Reading and running the book").
+
+    python scripts/install_lab_settings.py           # install (or update)
+    python scripts/install_lab_settings.py --check   # exit 1 if missing or out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = ROOT / "jupyterlab-settings" / "optimizers-book.json"
+
+
+def app_dir() -> Path:
+    """JupyterLab's application folder of this Python (as ``jupyter lab path`` prints it)."""
+    from jupyterlab.commands import get_app_dir
+
+    return Path(get_app_dir())
+
+
+def target(app: Path | None = None) -> Path:
+    return (app or app_dir()) / "settings" / "overrides.d" / SETTINGS.name
+
+
+def load(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf8"))
+
+
+def installed(app: Path | None = None) -> bool:
+    path = target(app)
+    return path.is_file() and load(path) == load(SETTINGS)
+
+
+def install(app: Path | None = None) -> Path:
+    path = target(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SETTINGS.read_text(encoding="utf8"), encoding="utf8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check, install nothing")
+    args = parser.parse_args(argv)
+    if args.check:
+        if installed():
+            return 0
+        print(
+            f"{target()}: the book's JupyterLab settings are missing or out of date; "
+            "run `python scripts/install_lab_settings.py` (or `make venv`)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"installed the book's JupyterLab settings: {install()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
