@@ -147,6 +147,32 @@ def _names(source: str) -> tuple[set[str], set[str]]:
     return defined, read
 
 
+def _needed_imports(source: str, needed: set[str]) -> str | None:
+    """The import statements of a setup cell that bind a name in ``needed``.
+
+    None when the cell is not made of imports only (it then runs as it is); ``""`` when
+    none is needed (the figures' ``from optimizers.book import ...``, say).
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    if not tree.body or not all(isinstance(s, ast.Import | ast.ImportFrom) for s in tree.body):
+        return None
+    kept = []
+    for statement in tree.body:
+        assert isinstance(statement, ast.Import | ast.ImportFrom)
+        bound = {
+            a.asname or (a.name.split(".")[0] if isinstance(statement, ast.Import) else a.name)
+            for a in statement.names
+        }
+        if "*" in bound or bound & needed:
+            kept.append(ast.get_source_segment(source, statement) or "")
+    return "\n".join(kept)
+
+
 @dataclass
 class Plan:
     """The steps of one submission, and what the verdicts need to know about them."""
@@ -163,7 +189,8 @@ def plan_submission(nb: Any, tasks: list[Task], all_cells: bool = False) -> Plan
 
     Runs the setup cells, the answers, the cells the student added or changed into code,
     and, unless ``all_cells``, only those chapter cells that define a name the others read
-    (and the chapter cells those need); the submission's own check cells are replaced by
+    (and the chapter cells those need), and of the setup cells made of imports only the
+    imports of names something reads; the submission's own check cells are replaced by
     evaluations of the book's checks (a deleted one is evaluated at the end).
     """
     plan = Plan()
@@ -220,6 +247,12 @@ def plan_submission(nb: Any, tasks: list[Task], all_cells: bool = False) -> Plan
         for i, s, _, _ in provided
         if i in taken
     ]
+    if not all_cells:  # setup cells of imports: only the imports of names something reads
+        for _, step in chosen:
+            if step.get("role") == "setup":
+                kept = _needed_imports(step["source"], needed)
+                step["source"] = step["source"] if kept is None else kept
+        chosen = [(i, s) for i, s in chosen if s["kind"] == "evaluate" or s["source"].strip()]
     chosen.sort(key=lambda pair: pair[0])
     for number, (_, step) in enumerate(chosen):
         if step["kind"] == "evaluate":

@@ -249,6 +249,11 @@ def make_student(chapter: Chapter, commit: str) -> Any:
             assert current is not None
             cell.source = _student_source(cell.source, current.number, current.title)
             cell.metadata[META] = {"role": "answer", "exercise": current.label}
+            # the chapter folds its solution in JupyterLab; the student's answer cell is open
+            folds = cell.metadata.get("jupyter", {})
+            folds.pop("source_hidden", None)
+            if not folds:
+                cell.metadata.pop("jupyter", None)
         elif role == "check":
             label = _exercise_label(cell)
             cell.metadata[META] = {"role": "check", "exercise": label}

@@ -1,6 +1,6 @@
 """The checks of ``chapters/rmsprop.ipynb``.
 
-RMSprop: one step, the first step from v = 0, and the two-cycle a run with a constant η
+RMSprop: one step, the steps after a change of gradient scale, and the two-cycle a run with a constant η
 ends in.
 
 Each exercise is declared once with :func:`~optimizers.teaching.checks.engine.exercise`
@@ -110,65 +110,92 @@ RMSPROP_STEP = exercise(
 )
 
 
-def _first_step_reference(grad: Any, lr: float, beta: float, eps: float) -> np.ndarray:
-    grad = np.asarray(grad, dtype=float)
-    rule = RMSprop(lr, beta, eps)
-    zero = np.zeros_like(grad)
-    return rule.step(zero, grad, rule.init(zero))[0]
+def _change_cases() -> list[tuple[Any, ...]]:
+    # (factor, beta, k): jumps and drops, short and long memories, k of several shapes
+    return [
+        (10.0, 0.9, np.arange(1, 6)),
+        (0.1, 0.99, np.array([1, 10, 100, 348])),
+        (3.0, 0.5, np.array([[1, 2], [3, 4]])),
+        (1e3, 0.999, np.array([1, 50, 2000])),
+    ]
 
 
-def _first_step_missing(grad: Any, lr: float, beta: float, eps: float) -> Any:
-    return -lr * grad / (np.sqrt(grad**2) + eps)
+def _change_reference(factor: float, beta: float, k: Any) -> np.ndarray:
+    """The package's RMSprop (η = 1, ε ≈ 0) from v = g² = 1, fed the gradient c."""
+    k = np.asarray(k)
+    rule = RMSprop(1.0, beta, eps=1e-300)  # ε negligible
+    theta = np.zeros(1)
+    state = rule.init(theta)
+    state.v = np.ones(1)  # settled at g² for g = 1
+    lengths = []
+    for _ in range(int(k.max())):
+        new_theta, state = rule.step(theta, np.array([float(factor)]), state)
+        lengths.append(abs(new_theta[0] - theta[0]))
+        theta = new_theta
+    return np.array(lengths)[k - 1]
 
 
-def _first_step_eps_inside(grad: Any, lr: float, beta: float, eps: float) -> Any:
-    return -lr * grad / np.sqrt((1 - beta) * grad**2 + eps)
+def _change_from_zero(factor: float, beta: float, k: Any) -> Any:
+    return 1 / np.sqrt(1 - beta ** np.asarray(k, dtype=float))
 
 
-def _first_step_sign(grad: Any, lr: float, beta: float, eps: float) -> Any:
-    return lr * grad / (np.sqrt((1 - beta) * grad**2) + eps)
+def _change_old_v(factor: float, beta: float, k: Any) -> Any:
+    b = beta ** (np.asarray(k, dtype=float) - 1)
+    return factor / np.sqrt(b + factor**2 * (1 - b))
 
 
-def _first_step_beta(grad: Any, lr: float, beta: float, eps: float) -> Any:
-    return -lr * grad / (np.sqrt(beta * grad**2) + eps)
+def _change_no_sqrt(factor: float, beta: float, k: Any) -> Any:
+    b = beta ** np.asarray(k, dtype=float)
+    return factor / (b + factor**2 * (1 - b))
 
 
-RMSPROP_FIRST_STEP = exercise(
-    "rmsprop_first_step",
-    params=("grad", "lr", "beta", "eps"),
-    doc="``rmsprop_first_step(grad, lr, beta, eps)``: Δθ of the first step from v = 0",
-    reference=_first_step_reference,
+def _change_weights_swapped(factor: float, beta: float, k: Any) -> Any:
+    b = beta ** np.asarray(k, dtype=float)
+    return factor / np.sqrt(1 - b + factor**2 * b)
+
+
+def _change_inverted(factor: float, beta: float, k: Any) -> Any:
+    b = beta ** np.asarray(k, dtype=float)
+    return np.sqrt(b + factor**2 * (1 - b)) / factor
+
+
+RMSPROP_STEPS_AFTER_CHANGE = exercise(
+    "rmsprop_steps_after_change",
+    params=("factor", "beta", "k"),
+    doc="``rmsprop_steps_after_change(factor, beta, k)``: the k-th step ÷ η after the "
+    "gradient changes from g (with v settled at g²) to factor·g, ε negligible",
+    reference=_change_reference,
     uses=("RMSprop",),
-    cases=lambda: [
-        (g, lr, beta, eps)
-        for g, (lr, beta, eps) in zip(
-            (np.array([1.0, -0.01]), np.array([3.0]), np.array([[0.5, -2.0], [1e-3, 4.0]])),
-            ((0.01, 0.99, 1e-8), (0.1, 0.9, 0.5), (0.001, 0.999, 1e-3)),
-            strict=False,
-        )
-    ],
+    cases=_change_cases,
     mistakes=(
         mistake(
-            "missing_one_minus_beta",
-            "v₁ is (1 − β)·g**2, not g**2: the average starts at 0 and takes only the "
-            "share 1 − β of the first squared gradient. That is why the first step is "
-            "1/√(1 − β) times η.",
-            _first_step_missing,
+            "v_from_zero",
+            "it starts v at 0 after the change, as at the very first step. v was settled "
+            "at g²: after k steps of c·g it is β^k·g² + (1 − β^k)·c²g².",
+            _change_from_zero,
         ),
         mistake(
-            "beta_swapped",
-            "β and 1 − β are swapped: v₁ = β·0 + (1 − β)·g**2.",
-            _first_step_beta,
+            "old_v",
+            "it is one step late: the k-th step after the change divides by v after k "
+            "updates with c·g, β^k·g² + (1 − β^k)·c²g², not k − 1 (v is updated before "
+            "the step).",
+            _change_old_v,
         ),
         mistake(
-            "eps_inside_sqrt",
-            _EPS_INSIDE.replace("√(s", "√(v").replace("√s", "√v"),
-            _first_step_eps_inside,
+            "no_sqrt",
+            "the square root is missing: the step divides c·g by √v, not by v.",
+            _change_no_sqrt,
         ),
         mistake(
-            "sign_flipped",
-            "the sign is flipped: the step Δθ = θ₁ − θ₀ goes against the gradient.",
-            _first_step_sign,
+            "weights_swapped",
+            "the weights are swapped: after k steps the old g² keeps the share β^k and the "
+            "new c²g² has 1 − β^k.",
+            _change_weights_swapped,
+        ),
+        mistake(
+            "inverted",
+            "the ratio is upside down: the step is c·g/√v, so c stands in the numerator.",
+            _change_inverted,
         ),
     ),
 )
