@@ -14,7 +14,7 @@ CYCLE_CASES = REGISTRY["rmsprop_two_cycle"].make_cases()
 
 def test_the_chapter_exercises_are_registered_here():
     names = {name for name, ex in REGISTRY.items() if ex.chapter == "rmsprop"}
-    assert names == {"rmsprop_step", "rmsprop_first_step", "rmsprop_two_cycle"}
+    assert names == {"rmsprop_step", "rmsprop_steps_after_change", "rmsprop_two_cycle"}
 
 
 @pytest.mark.parametrize("lr, curvatures, eps", CYCLE_CASES)
@@ -86,3 +86,31 @@ def test_two_cycle_names_the_newton_rate():
 def test_two_cycle_scalar_amplitude_gets_the_shape_message():
     with pytest.raises(CheckFailed, match="with shape"):
         opt.checks.check_rmsprop_two_cycle(lambda lr, curvatures, eps: (lr / 2, 2 / curvatures))
+
+
+def _steps_after_change(factor, beta, k):
+    b = beta ** np.asarray(k, dtype=float)
+    return factor / np.sqrt(b + factor**2 * (1 - b))
+
+
+@pytest.mark.parametrize("case", REGISTRY["rmsprop_steps_after_change"].make_cases())
+def test_steps_after_change_reference_is_the_formula(case):
+    np.testing.assert_allclose(
+        REFERENCES["rmsprop_steps_after_change"](*case), _steps_after_change(*case), rtol=1e-9
+    )
+
+
+def test_steps_after_change_matches_the_chapters_numbers():
+    # the chapter measures 3.0 η and 7.1 η after a jump by 10, 0.1 η after a drop
+    first = [_steps_after_change(10.0, beta, 1) for beta in (0.9, 0.99)]
+    assert [round(float(f), 1) for f in first] == [3.0, 7.1]
+    assert round(float(_steps_after_change(0.1, 0.9, 1)), 1) == 0.1
+
+
+def test_steps_after_change_accepts_the_formula_and_names_v_from_zero(capsys):
+    opt.checks.check_rmsprop_steps_after_change(_steps_after_change)
+    assert capsys.readouterr().out.startswith("✓ rmsprop_steps_after_change is correct")
+    with pytest.raises(CheckFailed, match="settled"):
+        opt.checks.check_rmsprop_steps_after_change(
+            lambda factor, beta, k: 1 / np.sqrt(1 - beta ** np.asarray(k, dtype=float))
+        )

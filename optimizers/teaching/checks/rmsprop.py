@@ -1,7 +1,7 @@
 """The checks of ``chapters/rmsprop.ipynb``.
 
-RMSprop: one step, the steps after a change of gradient scale, and the two-cycle a run with a constant η
-ends in.
+RMSprop: one step, the steps after a change of gradient scale, and the two-cycle a run
+with a constant η ends in.
 
 Each exercise is declared once with :func:`~optimizers.teaching.checks.engine.exercise`
 (see :mod:`optimizers.teaching.checks.engine` for how to add one).
