@@ -276,7 +276,8 @@ def test_rules_docstring_and_notation_page_use_the_same_symbols():
     for symbol, tex in [("θ", r"\theta"), ("η", r"\eta"), ("β", r"\beta"), ("ε", r"\varepsilon")]:
         assert symbol in doc, f"optimizers.rules' docstring no longer uses {symbol}"
         assert tex in page, f"notation.md does not define {tex} ({symbol})"
-    assert "step count, 1 at the first step" in doc and "1 at the first step" in page
+    assert "step count, 1 at the first step" in doc
+    assert re.search(r"\$?t = 1\$? at the first step", page), "notation.md: t = 1 at the first step"
 
 
 # --------------------------------------------------------------------------- licences

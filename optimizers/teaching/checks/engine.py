@@ -371,6 +371,7 @@ def call_text(name: str, params: Sequence[str], args: Sequence[Any]) -> str:
 
 
 def _plain_call(fn: Callable[..., Any], args: list[Any], case: tuple[Any, ...]) -> Any:
+    """Call the student's function on one case's arguments (the default protocol)."""
     return fn(*args)
 
 
