@@ -24,7 +24,7 @@ from importlib.resources.abc import Traversable
 import numpy as np
 from numpy.typing import NDArray
 
-#: The data sets inside the installed package: a copy of the repository's ``data/``
+#: Where the installed package keeps its data sets, a copy of the repository's ``data/``
 #: (``tests/core/test_data.py`` checks that the two are identical).
 DATASETS = resources.files(__package__).joinpath("datasets")
 

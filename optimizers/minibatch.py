@@ -12,7 +12,7 @@ over the parameters), sampling theory gives
 .. math:: V(B) = \frac{σ^2}{B} \quad\text{(with replacement)}, \qquad
           V(B) = \frac{N - B}{N - 1}\,\frac{σ^2}{B} \quad\text{(without replacement)}.
 
-Shuffle-and-cut batches (:func:`optimizers.data.minibatches`) are drawn without
+Shuffle-and-cut batches (:func:`optimizers.training.minibatches`) are drawn without
 replacement, so the second formula holds, and ``V(N) = 0``.
 
 .. code-block:: python
@@ -101,7 +101,7 @@ def gradient_noise(
 ) -> float:
     """The measured noise: mean of ``||ĝ_B − ḡ||²`` over ``n_batches`` mini-batches.
 
-    The batches are the ones :func:`optimizers.data.minibatches` yields (shuffle and
+    The batches are the ones :func:`optimizers.training.minibatches` yields (shuffle and
     cut, ``drop_last=True``), epoch after epoch, until there are ``n_batches`` of
     them: exactly the batches a training loop with this generator would see.
     Compare with :func:`sampling_variance` (without replacement).

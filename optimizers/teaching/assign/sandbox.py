@@ -115,8 +115,13 @@ def bwrap_command(job: Path, uid: int | None, limits: Limits) -> list[str]:
     args = [bwrap, "--die-with-parent", "--new-session", "--clearenv"]
     args += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     args += ["--unshare-cgroup-try", "--hostname", "sandbox"]
+    # the private, writable folders first: a checkout or a virtual environment under /tmp
+    # is then bound read-only on top of the fresh /tmp below, instead of being hidden by it
+    args += ["--dev", "/dev", "--proc", "/proc"]
+    for private in ("/tmp", "/dev/shm"):
+        args += ["--perms", "1777", "--size", str(limits.disk), "--tmpfs", private]
     mounts = _mounts()
-    made: set[Path] = set()
+    made: set[Path] = {Path("/tmp"), Path("/dev"), Path("/dev/shm")}  # there already
     for p in mounts:
         for parent in reversed(p.parents):
             if parent != Path("/") and parent not in made and parent not in mounts:
@@ -126,9 +131,6 @@ def bwrap_command(job: Path, uid: int | None, limits: Limits) -> list[str]:
             args += ["--symlink", os.readlink(p), str(p)]
         else:
             args += ["--ro-bind", str(p), str(p)]
-    args += ["--dev", "/dev", "--proc", "/proc"]
-    for private in ("/tmp", "/dev/shm"):
-        args += ["--perms", "1777", "--size", str(limits.disk), "--tmpfs", private]
     args += ["--ro-bind", str(job), "/job", "--chdir", "/tmp"]
     for key, value in {**ENV, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/.matplotlib"}.items():
         args += ["--setenv", key, value]

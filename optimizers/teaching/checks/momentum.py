@@ -197,8 +197,8 @@ def _rate_smallest_root(lr: float, beta: float, curvature: float) -> float:
 MOMENTUM_RATE = exercise(
     "momentum_rate",
     params=("lr", "beta", "curvature"),
-    doc="``momentum_rate(lr, beta, curvature) -> float``: ρ(T), the largest |z| with "
-    "z² − (1 + β − ηλ)z + β = 0",
+    doc="``momentum_rate(lr, beta, curvature) -> float``: ρ(T), the largest modulus of "
+    "a root z of z² − (1 + β − ηλ)z + β = 0",
     reference=_rate_reference,
     uses=("spectral_radius", "convergence_rate", "iteration_matrix", "analysis"),
     cases=_rate_cases,

@@ -265,7 +265,7 @@ RMSPROP_TWO_CYCLE = exercise(
     params=("lr", "curvatures", "eps"),
     outputs=("amplitude", "rate"),
     doc="``rmsprop_two_cycle(lr, curvatures, eps) -> (amplitude, rate)``: RMSprop's "
-    "two-cycle θ → −θ on a diagonal quadratic, |θ_i| = η/2 − ε/λ_i at the effective rate "
+    "two-cycle θ → −θ on a diagonal quadratic, amplitude η/2 − ε/λ_i at the effective rate "
     "η/(√v_i + ε) = 2/λ_i",
     reference=_two_cycle_reference,
     uses=("RMSprop", "run", "run_with_states"),
