@@ -14,7 +14,8 @@ Models
 
 Every model has ``init_params``, ``loss``, ``loss_and_grad`` (backpropagation written
 out), ``predict`` and ``unflatten``; the classifiers also have ``predict_proba`` and
-``accuracy``. :func:`~optimizers.training.train` is a seeded mini-batch training loop for any of them.
+``accuracy``. :func:`~optimizers.training.train` is a seeded mini-batch training loop
+for any of them.
 
 Shapes: ``X`` is ``(n, n_features)``, one example per row. For regression ``y`` is
 ``(n,)`` real numbers; for classification ``y`` is ``(n,)`` integer class labels

@@ -380,7 +380,10 @@ def _plain_call(fn: Callable[..., Any], args: list[Any], case: tuple[Any, ...]) 
 
 @dataclass(frozen=True)
 class ExerciseCheck:
-    """One exercise's check: see the module's docstring; made by :func:`~optimizers.teaching.checks.engine.exercise`."""
+    """One exercise's check: see the module's docstring.
+
+    Made by :func:`~optimizers.teaching.checks.engine.exercise`.
+    """
 
     name: str
     params: tuple[str, ...]
