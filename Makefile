@@ -81,7 +81,7 @@ test: check-env
 # JupyterLab on chapters/ with the book's environment: the pinned packages, jupyterlab-myst
 # (MyST rendered as on the site) and the book's settings (no news pop-up)
 lab: check-env
-	$(BIN)/jupyter lab --ServerApp.root_dir=chapters
+	$(BIN)/jupyter lab --ServerApp.root_dir=chapters $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: check-env
 	$(BIN)/python -m pytest -m lint

@@ -18,8 +18,9 @@ can load, about 8 MB, once into ``_static/mathjax/``:
 * ``output/chtml/fonts/woff-v2/``: the glyphs;
 * ``input/tex/extensions/``: TeX packages MathJax autoloads on first use (``\\boldsymbol``,
   ``\\cancel``, ``\\require{...}``);
-* ``output/svg*``, ``ui/``, ``a11y/``, ``sre/``: what a reader can switch on from the
-  context menu (the SVG renderer, speech and the expression explorer).
+* ``output/svg*``, ``ui/``, ``a11y/``, ``input/mml*``, ``sre/``: what a reader can switch
+  on from the context menu (the SVG renderer, speech and the expression explorer, whose
+  semantic enrichment needs the MathML input).
 
 A page requests only ``tex-chtml.js`` and the fonts its formulas use.
 tests/site/test_offline.py opens every page with every other host unreachable and fails
@@ -47,6 +48,8 @@ PARTS = (
     "output/svg",
     "ui",
     "a11y",
+    "input/mml.js",  # the explorer's semantic enrichment parses MathML
+    "input/mml",
     "sre",
 )
 TARGET = "mathjax"  # under the site's _static/

@@ -1,10 +1,17 @@
 """Install the book's JupyterLab settings into the environment that runs JupyterLab.
 
 ``jupyterlab-settings/optimizers-book.json`` holds JupyterLab "overrides": new defaults
-for its settings, which each user can still change in Settings. Today they turn off the
-"Would you like to get notified about official Jupyter news?" pop-up and the update
-check (both would also make JupyterLab call a website), so a student's first view of a
-chapter is the chapter. The file is copied to ``<app dir>/settings/overrides.d/``
+for its settings, which each user can still change in Settings. They turn off
+
+* the "Would you like to get notified about official Jupyter news?" pop-up and the update
+  check (both would also make JupyterLab call a website), so a student's first view of a
+  chapter is the chapter;
+* the cell toolbar, the row of icons that floats over the active cell's top right corner:
+  with jupyterlab-myst 2.7.0 on JupyterLab 4.6 its layout check throws ("Cannot read
+  properties of undefined (reading 'node')", in ``_markdownOverlapsToolbar``) whenever a
+  rendered Markdown cell is active, because jupyterlab-myst renders Markdown cells
+  without the ``renderedInput`` widget the check reads. The same actions stay in the
+  Edit menu and on the keyboard. The file is copied to ``<app dir>/settings/overrides.d/``
 (``<app dir>`` is ``<sys.prefix>/share/jupyter/lab`` unless ``JUPYTERLAB_DIR`` says
 otherwise), where JupyterLab merges every file with an existing ``overrides.json``, so
 nothing of the environment's own overrides is replaced.

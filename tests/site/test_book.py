@@ -10,6 +10,7 @@ browser tests (tests/test_browser.py).
 from __future__ import annotations
 
 import html
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -278,6 +279,26 @@ def test_generator_check_names_each_cell_that_is_not_folded(tmp_path: Path):
     assert colab_cell.main([str(path)]) == 1
     assert colab_cell.main(["--write", str(path)]) == 0
     assert colab_cell.main([str(path)]) == 0
+
+
+@pytest.mark.parametrize(
+    "path", notebooks()[:1] + notebooks()[-1:], ids=nb_ids()[:1] + nb_ids()[-1:]
+)
+def test_student_notebook_unfolds_the_answer_cells(tmp_path: Path, path: Path):
+    """The chapter folds its solutions in JupyterLab; a student's answer cell must be open."""
+    from optimizers.teaching import assign
+
+    folded = tmp_path / path.name
+    shutil.copy(path, folded)
+    colab_cell.write(folded, colab_cell.expected_source())
+    chapter = assign.parse_chapter(folded)
+    if not chapter.exercises:
+        pytest.skip(f"{rel(path)} has no exercises")
+    student = assign.make_student(chapter, "test")
+    answers = [c for c in student.cells if c.metadata.get("optimizers", {}).get("role") == "answer"]
+    assert answers, f"{rel(path)}: the student notebook has no answer cell"
+    still = [i for i, c in enumerate(student.cells) if c in answers and colab_cell.source_hidden(c)]
+    assert not still, f"{rel(path)}: the student's answer cells {still} are folded"
 
 
 # --------------------------------------------------------------------------- table of contents

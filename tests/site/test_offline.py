@@ -89,11 +89,9 @@ _MATH_JS = r"""async () => {
 
 @pytest.mark.parametrize("docname", OFFLINE_PAGES)
 def test_mathematics_is_typeset_offline(visit: Any, docname: str):
-    v = visit(docname)
-    v.page.wait_for_load_state("networkidle")
+    v = visit(docname)  # loaded: MathJax (a deferred script) has started
     result = v.page.evaluate(_MATH_JS)
-    v.check_errors("errors while typesetting (a MathJax file missing?)")
-    problems = []
+    problems = [f"while loading and typesetting: {error}" for error in v.errors]
     if result["mathSpans"] and not result["loaded"]:
         problems.append("the page has mathematics but MathJax did not load")
     for raw in result["raw"]:
@@ -108,6 +106,42 @@ def test_mathematics_is_typeset_offline(visit: Any, docname: str):
         )
     if problems:
         v.fail("\n  ".join([f"{len(problems)} problem(s) with the mathematics:", *problems]))
+
+
+# What a reader can switch on from MathJax's context menu loads further files: the
+# expression explorer (with speech: semantic enrichment, MathML input, SRE's rules), the
+# SVG renderer, and TeX packages on first use. Each must come from the site.
+_MENU_JS = r"""async () => {
+  // a file that cannot load leaves MathJax waiting for ever: give each step 20 s
+  const within = (promise, what) => Promise.race([promise, new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(what + " did not finish in 20 s")), 20000))]);
+  await within(MathJax.startup.promise, "typesetting");
+  const failed = [];
+  for (const component of ["[tex]/cancel", "[tex]/physics", "[tex]/mhchem", "ui/safe"]) {
+    try { await within(MathJax.loader.load(component), component); }
+    catch (e) { failed.push(component + ": " + e.message); }
+  }
+  const menu = MathJax.startup.document.menu;
+  for (const [name, value] of [["explorer", true], ["renderer", "SVG"]]) {
+    try {
+      menu.menu.pool.lookup(name).setValue(value);
+      await new Promise(resolve => setTimeout(resolve, 1500));
+      await within(menu.loadingPromise || Promise.resolve(), "menu " + name);
+    } catch (e) { failed.push("menu " + name + " = " + value + ": " + e.message); }
+  }
+  return {failed, svg: document.querySelectorAll("mjx-container svg").length};
+}"""
+
+
+def test_mathjax_menu_works_offline(visit: Any):
+    """The explorer (speech) and the SVG renderer, switched on as from the context menu."""
+    page = "notation" if "notation" in PAGES else next(d for d in PAGES if d.startswith("chap"))
+    v = visit(page)
+    result = v.page.evaluate(_MENU_JS)
+    v.page.wait_for_load_state("load")
+    v.check_errors("while switching on the explorer and the SVG renderer offline")
+    assert not result["failed"], f"{v.name}: MathJax could not load: {result['failed']}"
+    assert result["svg"], f"{v.name}: the SVG renderer typeset nothing"
 
 
 # The text of captions and of the players' controls: its colour, and the colour it is
@@ -171,12 +205,11 @@ FIGURE_PAGES = [d for d in PAGES if d.startswith("chapters/")]
 @pytest.mark.parametrize("docname", FIGURE_PAGES)
 def test_captions_and_player_text_are_readable(visit: Any, docname: str, mode: str):
     context, init_script, theme = MODES[mode]
-    v = visit(docname, init_script=init_script, **context)
-    v.page.wait_for_load_state("networkidle")
+    v = visit(docname, init_script=init_script, **context)  # loaded: the style sheets too
     result = v.page.evaluate(_CONTRAST_JS)
-    assert result["theme"] == theme, (
-        f"{v.name}: in the {mode} mode the theme is {result['theme']!r}, expected {theme!r}"
-    )
+    if result["theme"] != theme:
+        v.check_errors("while loading")  # a page that did not load says why first
+        v.fail(f"in the {mode} mode the theme is {result['theme']!r}, expected {theme!r}")
     low = [m for m in result["measured"] if m["ratio"] < MIN_CONTRAST]
     if result["measured"]:
         worst = min(m["ratio"] for m in result["measured"])
