@@ -192,7 +192,7 @@ def browser() -> Iterator[Any]:
 
 # --------------------------------------------------------------------------- serving the site
 
-TIMEOUT_MS = 60_000  # generous: a 2-core machine also runs the other tests meanwhile
+TIMEOUT_MS = 120_000  # generous: a 2-core machine also runs the other tests meanwhile
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
