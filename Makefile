@@ -79,7 +79,7 @@ test: check-env
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope
 
 # JupyterLab on chapters/ with the book's environment: the pinned packages, jupyterlab-myst
-# (MyST rendered as on the site) and the book's settings (no news pop-up)
+# (MyST rendered as on the site) and the book's settings (no news pop-up, no cell toolbar)
 lab: check-env
 	$(BIN)/jupyter lab --ServerApp.root_dir=chapters $(if $(filter 0,$(shell id -u)),--allow-root)
 

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -241,6 +242,10 @@ class Visit:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.loaded: dict[str, int] = {}  # local URL path -> bytes of the file served
+        self.pending: dict[Any, float] = {}  # requests in flight -> when each was sent
+        self.page.on("request", lambda r: self.pending.setdefault(r, time.monotonic()))
+        self.page.on("requestfinished", lambda r: self.pending.pop(r, None))
+        self.page.on("requestfailed", lambda r: self.pending.pop(r, None))
         self.page.route("**/*", self._offline)
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught exception: {e}"))
         self.page.on("console", self._console)
@@ -279,6 +284,28 @@ class Visit:
             self.errors.append(f"HTTP {response.status} for {url}")
         else:
             self.loaded[urlsplit(url).path] = int(response.headers.get("content-length") or 0)
+
+    def settle(self, quiet_ms: int = 500, wait_s: float = TIMEOUT_MS / 1000) -> list[str]:
+        """Wait until no request has been in flight for ``quiet_ms``; return what stays open.
+
+        Like Playwright's "networkidle" (which its documentation discourages for tests),
+        but after ``wait_s`` it returns the requests still open, each with how long it has
+        been open, for the caller to report; an empty list means the page settled.
+        """
+        self.page.wait_for_load_state("load")
+        deadline = time.monotonic() + wait_s
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < quiet_ms / 1000:
+            if self.pending:
+                quiet_since = time.monotonic()
+            if time.monotonic() > deadline:
+                now = time.monotonic()
+                return [
+                    f"{r.method} {r.url[:120]} ({r.resource_type}, open {now - t:.0f} s)"
+                    for r, t in self.pending.items()
+                ]
+            self.page.wait_for_timeout(50)  # lets Playwright deliver the page's events
+        return []
 
     def fail(self, what: str) -> None:
         pytest.fail(f"{self.name}: {what}", pytrace=False)

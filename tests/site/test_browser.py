@@ -122,7 +122,13 @@ _FOLDED_JS = """() => {
 def test_page_loads_without_errors_and_within_budget(visit: Any, html_dir: Path, docname: str):
     """No JS errors, every image shown, labelled figures, folded builders, the page weight."""
     v = visit(docname)
-    v.page.wait_for_load_state("networkidle")
+    still_open = v.settle(wait_s=45)
+    if still_open:  # once more in a fresh browser context; said in the report either way
+        write_report("pages that did not settle at the first visit", f"{v.name}: {still_open}")
+        v = visit(docname)
+        still_open = v.settle()
+        if still_open:
+            v.fail("requests still open after the page loaded:\n  " + "\n  ".join(still_open))
     v.check_errors("JavaScript errors or requests to other hosts while loading")
     bad_images = v.page.evaluate(_IMAGES_JS)
     if bad_images:

@@ -13,15 +13,19 @@ unreachable:
   site hides or folds (the Colab set-up, the checks of the prose's numbers, the code of
   the figures, the solutions; scripts/colab_cell.py lists them) is collapsed to its
   one-line placeholder and every other cell is not; each solution opens as a closed
-  dropdown; a click on a placeholder unfolds the cell. A screenshot of each goes to
+  dropdown; every local link opens a file of the server; a click on a placeholder
+  unfolds the cell. A screenshot of each goes to
   ``_build/screenshots/jupyterlab-NAME.png``;
 * the Binder student's path: Run All on a chapter with a live figure, then its first
   slider redraws the figure through the kernel (screenshot ``jupyterlab.png``), with no
-  JavaScript error (the book's settings turn off the cell toolbar, whose layout check
-  throws on jupyterlab-myst's Markdown cells; see scripts/install_lab_settings.py).
+  JavaScript error and no cell toolbar (the book's page configuration disables it: its
+  layout check throws on jupyterlab-myst's Markdown cells; see
+  scripts/install_lab_settings.py).
 
-Plus two quick checks without a browser: the settings overrides are installed in this
-environment, and they name settings that JupyterLab really has.
+Plus three quick checks without a browser: the settings overrides and the page
+configuration are installed in this environment, the overrides name settings that
+JupyterLab really has, and the page configuration that JupyterLab's server builds
+disables the cell toolbar.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
@@ -59,9 +64,10 @@ CHAPTERS = ROOT / "chapters"  # what the server's copy is made from
 
 def test_book_settings_are_installed_for_jupyterlab():
     assert install_lab_settings.installed(), (
-        f"{install_lab_settings.target()} is missing or differs from "
-        f"{install_lab_settings.SETTINGS.relative_to(ROOT)}: JupyterLab would greet the student "
-        "with the news pop-up. Run `python scripts/install_lab_settings.py` (make venv does)."
+        f"{install_lab_settings.target()} or {install_lab_settings.page_config_target()} is "
+        "missing or differs from jupyterlab-settings/: JupyterLab would greet the student "
+        "with the news pop-up and a cell toolbar that throws. "
+        "Run `python scripts/install_lab_settings.py` (make venv does)."
     )
 
 
@@ -94,6 +100,20 @@ def test_book_settings_name_real_jupyterlab_settings():
             elif spec.get("type") in kinds and not isinstance(value, kinds[spec["type"]]):
                 wrong.append(f"{plugin}: {key} = {value!r} is not a {spec['type']}")
     assert not wrong, "jupyterlab-settings/optimizers-book.json:\n" + "\n".join(wrong)
+
+
+def test_page_config_disables_the_cell_toolbar_in_jupyterlab():
+    """What JupyterLab's server sends the browser names the plugin, and the plugin exists."""
+    from jupyterlab_server.config import get_page_config
+
+    disabled = install_lab_settings.load(install_lab_settings.PAGE_CONFIG)["disabledExtensions"]
+    schemas = install_lab_settings.app_dir() / "schemas"
+    for plugin in disabled:
+        package, _, name = plugin.partition(":")
+        assert (schemas / package / f"{name}.json").is_file(), f"{plugin}: no such plugin"
+    served = get_page_config([], str(install_lab_settings.app_dir() / "settings"))
+    missing = [p for p in disabled if p not in served["disabledExtensions"]]
+    assert not missing, f"JupyterLab's page configuration does not disable {missing}"
 
 
 # --------------------------------------------------------------------------- the server
@@ -222,6 +242,9 @@ _CELLS_JS = r"""() => [...document.querySelectorAll(".jp-Notebook .jp-Cell")].ma
     editor: visible(cell.querySelector(".jp-InputArea-editor")),
     myst: !!cell.querySelector(".myst"), mystShown: visible(myst), text,
     closedDropdowns: [...cell.querySelectorAll(".myst details")].filter(d => !d.open).length,
+    // links as JupyterLab resolved them: a local one points at the server's /files/...
+    links: [...(myst ? myst.querySelectorAll("a") : [])]
+      .map(a => [a.textContent.trim().slice(0, 60), a.getAttribute("href") || "", a.href]),
     // a directive left as a code block: a Markdown renderer takes {name} for its language
     rawDirectives: [...(myst ? myst.querySelectorAll("code[class*='language-{']") : [])]
       .map(c => (c.textContent.split("\n")[0] || "").slice(0, 60)
@@ -300,6 +323,17 @@ def test_chapter_reads_in_jupyterlab_as_on_the_site(lab: Any, chapter: str):
         if _solution_opening(cell) and ":class: dropdown" in cell.source:
             if not shown["closedDropdowns"]:
                 problems.append(f"{where} opens a solution, but not as a closed dropdown")
+        for text, attribute, href in shown["links"]:
+            if not attribute:  # jupyterlab-myst empties the href of a path it cannot resolve
+                problems.append(f"{where}: the link {text!r} leads nowhere")
+            elif attribute.startswith("#") or urlsplit(href).netloc != urlsplit(page.url).netloc:
+                continue  # within the page, or to another site
+            elif "/files/" not in urlsplit(href).path:
+                problems.append(f"{where}: the link {text!r} ({attribute}) is not to a file")
+            else:
+                status = page.request.get(href.split("#")[0]).status  # what a click opens
+                if status != 200:
+                    problems.append(f"{where}: the link {text!r} ({href}) answers HTTP {status}")
     if problems:
         v.fail(f"{len(problems)} difference(s) from the site:\n  " + "\n  ".join(problems))
 
@@ -398,3 +432,6 @@ def test_jupyterlab_runs_a_chapter_and_its_slider_redraws(lab: Any):
         f"{name}: slider {control!r} raised in the kernel: {failed.first.inner_text()}"
     )
     assert not v.errors, f"{name}: JavaScript errors: {v.errors}"
+    assert page.locator(".jp-cell-toolbar").count() == 0, (
+        f"{name}: a cell toolbar is shown (jupyterlab-settings/page_config.json disables it)"
+    )
