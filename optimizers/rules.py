@@ -143,6 +143,16 @@ class AdadeltaState(State):
 # ----------------------------------------------------------------------- the base
 
 
+def _non_finite_grads(count: int, t: int, fused: bool = False) -> ValueError:
+    message = (
+        f"grads contains {count} non-finite value(s) (NaN or inf) at step t={t}; "
+        "the parameters have probably diverged: lower the learning rate"
+    )
+    if fused:  # found during the fused pass, which had already written the state
+        message += "; the fused step updated the state in place: start again from init(params)"
+    return ValueError(message)
+
+
 def _check_fused(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"fused must be True or False, got {value!r}")
@@ -183,8 +193,13 @@ class Optimizer:
         """The learning rate used by step ``t`` (``t = 0`` for the first step)."""
         return learning_rate_at(self.lr, t)
 
-    def _inputs(self, params: Any, grads: Any, state: State) -> tuple[np.ndarray, np.ndarray]:
-        """Check and convert the arguments of ``step``; never copies needlessly."""
+    def _inputs(
+        self, params: Any, grads: Any, state: State, check_finite: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Check and convert the arguments of ``step``; never copies needlessly.
+
+        ``check_finite=False``: the fused path counts non-finite gradients in its own pass.
+        """
         if type(state) is not self.state_type:
             raise TypeError(
                 f"state must come from {type(self).__name__}.init(params) "
@@ -202,12 +217,9 @@ class Optimizer:
             raise ValueError(
                 f"grads must have the shape of params {params.shape}, got {grads.shape}"
             )
-        if not np.isfinite(grads).all():
+        if check_finite and not np.isfinite(grads).all():
             bad = int(np.size(grads) - np.count_nonzero(np.isfinite(grads)))
-            raise ValueError(
-                f"grads contains {bad} non-finite value(s) (NaN or inf) at step t={state.t + 1}; "
-                "the parameters have probably diverged: lower the learning rate"
-            )
+            raise _non_finite_grads(bad, state.t + 1)
         return params, grads
 
     def _zeros(self, params: Any) -> np.ndarray:
@@ -298,10 +310,10 @@ class Momentum(Optimizer):
     def step(
         self, params: Any, grads: Any, state: MomentumState
     ) -> tuple[np.ndarray, MomentumState]:
-        params, g = self._inputs(params, grads, state)
+        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
         lr, beta, t = self.lr_at(state.t), self.beta, state.t + 1
         if self.fused:  # one compiled pass; updates state.v in place
-            new_params = fused.momentum_step(
+            new_params, non_finite = fused.momentum_step(
                 params,
                 g,
                 state.v,
@@ -310,6 +322,8 @@ class Momentum(Optimizer):
                 gradient_weight=1 - beta if self.form == "ema" else 1.0,
                 velocity_form=self.form == "velocity",
             )
+            if non_finite:
+                raise _non_finite_grads(non_finite, t, fused=True)
             state.t = t
             return new_params, state
         if self.form == "standard":
@@ -419,10 +433,14 @@ class RMSprop(Optimizer):
         return RMSpropState(v=self._zeros(params))
 
     def step(self, params: Any, grads: Any, state: RMSpropState) -> tuple[np.ndarray, RMSpropState]:
-        params, g = self._inputs(params, grads, state)
+        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
         lr, beta = self.lr_at(state.t), self.beta
         if self.fused:  # one compiled pass; updates state.v in place
-            new_params = fused.rmsprop_step(params, g, state.v, lr=lr, beta=beta, eps=self.eps)
+            new_params, non_finite = fused.rmsprop_step(
+                params, g, state.v, lr=lr, beta=beta, eps=self.eps
+            )
+            if non_finite:
+                raise _non_finite_grads(non_finite, state.t + 1, fused=True)
             state.t += 1
             return new_params, state
         v = beta * state.v + (1 - beta) * g**2  # v ← βv + (1 − β)g²
@@ -501,7 +519,7 @@ class Adam(Optimizer):
         return AdamState(m=zeros, v=zeros.copy(), v_max=zeros.copy() if self.amsgrad else None)
 
     def step(self, params: Any, grads: Any, state: AdamState) -> tuple[np.ndarray, AdamState]:
-        params, g = self._inputs(params, grads, state)
+        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
         return self._adam_step(params, g, state, self.lr_at(state.t))
 
     def _adam_step(
@@ -540,7 +558,7 @@ class Adam(Optimizer):
             step_size, v_correction = lr / (1 - beta1**t), math.sqrt(1 - beta2**t)
         else:
             step_size, v_correction = lr, 1.0
-        new_params = fused.adam_step(
+        new_params, non_finite = fused.adam_step(
             params,
             g,
             state.m,
@@ -553,6 +571,8 @@ class Adam(Optimizer):
             step_size=step_size,
             v_correction=v_correction,
         )
+        if non_finite:
+            raise _non_finite_grads(non_finite, t, fused=True)
         state.t = t
         return new_params, state
 
@@ -586,7 +606,7 @@ class AdamW(Adam):
         self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
 
     def step(self, params: Any, grads: Any, state: AdamState) -> tuple[np.ndarray, AdamState]:
-        params, g = self._inputs(params, grads, state)
+        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
         lr = self.lr_at(state.t)
         return self._adam_step(params, g, state, lr, decay=1 - lr * self.weight_decay)
 

@@ -73,6 +73,24 @@ def test_fused_updates_its_state_in_place_and_leaves_params_alone() -> None:
     assert x.tolist() == [1.0, -2.0] and not np.shares_memory(new_x, x)
 
 
+@pytest.mark.parametrize(("name", "make"), configurations(), ids=[c[0] for c in configurations()])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_fused_refuses_non_finite_gradients_found_in_its_pass(name: str, make: Any, bad: float):
+    """Counted inside the loop (no extra pass over g); the error says the state is spent."""
+    rule = make(True)
+    state = rule.init(np.zeros(4))
+    grads = np.array([1.0, bad, 0.5, bad])
+    with pytest.raises(
+        ValueError,
+        match=r"grads contains 2 non-finite value\(s\) .* at step t=1;"
+        r".*the fused step updated the state in place: start again from init",
+    ):
+        rule.step(np.zeros(4), grads, state)
+    assert state.t == 0  # not counted as a step
+    x, state = rule.step(np.zeros(4), np.ones(4), rule.init(np.zeros(4)))  # a new state works
+    assert np.isfinite(x).all() and state.t == 1
+
+
 def test_fused_follows_a_landscape_like_the_plain_path() -> None:
     bowl, start = opt.elongated_bowl(), np.array([[-7.0, 2.0], [3.0, -1.0]])
     for make in (opt.Adam, opt.RMSprop):
