@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from conftest import ROOT, SCREENSHOTS
+from conftest import ROOT, SCREENSHOTS, write_report
 from test_book import chapter_docnames
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -409,22 +409,28 @@ def test_jupyterlab_runs_a_chapter_and_its_slider_redraws(lab: Any):
     box = widget.element_handle()
     start = float(handle.get_attribute("aria-valuenow") or 0)
     keys = ("Home", "ArrowRight", "End") if start else ("End", "Home", "ArrowRight")
+    idle = page.get_by_text("Python 3 (ipykernel) | Idle")
+    redrawn = "([w, s]) => w.querySelector('svg .optx-overlay').innerHTML !== s"
     for key in keys:  # each key moves it: both extremes, and one step
+        # the kernel has finished the last redraw and echoed the last value: a key pressed
+        # before the echo arrives can be undone by it (seen once in CI under load)
+        idle.wait_for()
+        page.wait_for_timeout(500)
         before_svg, before_text = overlay.inner_html(), readout.inner_text()
-        handle.focus()
-        page.keyboard.press(key)
-        try:
-            page.wait_for_function(  # the HTML widget replaces its whole <svg>
-                "([w, s]) => w.querySelector('svg .optx-overlay').innerHTML !== s",
-                arg=[box, before_svg],
-                timeout=30_000,
-            )
-        except Exception:
-            pytest.fail(
-                f"{name}: slider {control!r}: the {key} key did not redraw the figure "
-                f"(value {before_text} -> {readout.inner_text()})",
-                pytrace=False,
-            )
+        for attempt in (1, 2):
+            handle.focus()
+            page.keyboard.press(key)
+            try:
+                page.wait_for_function(redrawn, arg=[box, before_svg], timeout=30_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    pytest.fail(
+                        f"{name}: slider {control!r}: the {key} key did not redraw the figure, "
+                        f"pressed twice (value {before_text} -> {readout.inner_text()})",
+                        pytrace=False,
+                    )
+                write_report("JupyterLab: slider keys pressed twice", f"{name}: {key}")
         assert readout.inner_text() != before_text, (
             f"{name}: slider {control!r}: the {key} key did not change the value shown"
         )
