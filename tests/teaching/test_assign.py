@@ -10,11 +10,8 @@ the sandbox: ``test_grading.py``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import csv
-import io
-import os
 import subprocess
 import sys
 import time
@@ -22,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from assign_in_process import CORRECT_ADAM_STEP as CORRECT
+from assign_in_process import run_assign
 
 from optimizers.teaching import assign
 
@@ -51,26 +50,10 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def main(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """The same command line, run in this process (no interpreter start, no imports)."""
-    out, err = io.StringIO(), io.StringIO()
-    before = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = assign.main(list(args))
-            except SystemExit as stop:
-                code = int(stop.code or 0)
-    finally:
-        os.chdir(before)
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
-
-
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("handout") / "student"
-    run = main("student", *WITH_EXERCISES, "--out", str(out))
+    run = run_assign("student", *WITH_EXERCISES, "--out", str(out))
     assert run.returncode == 0, run.stderr
     return out
 
@@ -192,7 +175,7 @@ def test_student_notebooks_fail_only_with_not_implemented(handout: Path):
 
 
 def test_solutions_notebooks_keep_solutions(tmp_path: Path):
-    run = main("solutions", "adam", "--out", str(tmp_path / "sol"))
+    run = run_assign("solutions", "adam", "--out", str(tmp_path / "sol"))
     assert run.returncode == 0, run.stderr
     nb = nbformat.read(tmp_path / "sol" / "adam.ipynb", as_version=4)
     assert nb.metadata["optimizers"]["kind"] == "solutions"
@@ -214,22 +197,22 @@ def test_solutions_notebooks_keep_solutions(tmp_path: Path):
     ],
 )
 def test_bad_arguments_give_clear_errors(tmp_path: Path, args: list[str], message: str):
-    run = main(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    run = run_assign(*[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert run.returncode == 2 and message in run.stderr, run.stderr
 
 
 def test_never_overwrites_without_force(tmp_path: Path):
-    assert main("student", "adam", "--out", str(tmp_path)).returncode == 0
-    again = main("student", "adam", "--out", str(tmp_path))
+    assert run_assign("student", "adam", "--out", str(tmp_path)).returncode == 0
+    again = run_assign("student", "adam", "--out", str(tmp_path))
     assert again.returncode == 2 and "--force" in again.stderr
-    assert main("student", "adam", "--out", str(tmp_path), "--force").returncode == 0
+    assert run_assign("student", "adam", "--out", str(tmp_path), "--force").returncode == 0
 
 
 def test_chapters_come_from_the_current_folder_or_chapters(tmp_path: Path):
     """An installed package has no chapters/ beside it: ./chapters, else --chapters DIR."""
-    elsewhere = main("student", "adam", "--out", str(tmp_path / "o"), cwd=tmp_path)
+    elsewhere = run_assign("student", "adam", "--out", str(tmp_path / "o"), cwd=tmp_path)
     assert elsewhere.returncode == 2 and "pass --chapters DIR" in elsewhere.stderr
-    given = main(
+    given = run_assign(
         "student", "adam", "--out", str(tmp_path / "o"), "--chapters", str(CHAPTERS), cwd=tmp_path
     )
     assert given.returncode == 0 and (tmp_path / "o" / "adam.ipynb").is_file()
@@ -237,13 +220,6 @@ def test_chapters_come_from_the_current_folder_or_chapters(tmp_path: Path):
 
 # --------------------------------------------------------------------- grading
 
-CORRECT = """\
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-"""
 BODIES = {
     "correct": CORRECT,
     "no_bias_correction": CORRECT.replace("/ (1 - beta1**t)", "").replace("/ (1 - beta2**t)", ""),
@@ -309,5 +285,5 @@ def test_grade_a_folder(handout: Path, tmp_path: Path):
     progress = [ln for ln in run.stderr.splitlines() if ln.startswith("[")]
     assert len(progress) == len(EXPECTED) and progress[-1].startswith("[9/9] ")
     assert set(r["sandbox"] for r in rows.values()) == {"bwrap"}
-    again = main("grade", str(folder), "--out", str(out))
+    again = run_assign("grade", str(folder), "--out", str(out))
     assert again.returncode == 2 and "--force" in again.stderr

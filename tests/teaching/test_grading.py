@@ -10,9 +10,7 @@ the honest rows must be what they are alone.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import csv
-import io
 import os
 import shutil
 import socket
@@ -23,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from assign_in_process import CORRECT_ADAM_STEP as CORRECT
+from assign_in_process import run_assign
 
 import optimizers
 from optimizers.teaching import assign
@@ -36,37 +36,11 @@ COLUMN = "Exercise 1 (adam-step)"
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap missing")
 
 
-def main(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None):
-    """``python -m optimizers.assign ARGS`` in this process: (exit status, stderr)."""
-    err = io.StringIO()
-    before, saved = Path.cwd(), dict(os.environ)
-    os.chdir(cwd)
-    os.environ.update(env or {})
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-            try:
-                code = assign.main(list(args))
-            except SystemExit as stop:
-                code = int(stop.code or 0)
-    finally:
-        os.chdir(before)
-        os.environ.clear()
-        os.environ.update(saved)
-    return code, err.getvalue()
-
-
 def rows_of(csv_file: Path) -> dict[str, dict[str, str]]:
     with csv_file.open(encoding="utf8") as f:
         return {row["submission"]: row for row in csv.DictReader(f)}
 
 
-CORRECT = """\
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-"""
 # the mistake "no bias correction" (finite, so a patched reference can agree with it)
 WRONG = CORRECT.replace(" / (1 - beta1**t)", "").replace(" / (1 - beta2**t)", "")
 
@@ -323,13 +297,13 @@ def test_hostile_submissions_get_no_marks_and_change_nothing(student: Path, tmp_
         for name, (body, after, before) in attacks.items():
             write(student, folder / f"{name}.ipynb", body, after, before)
         out = tmp_path / "grades.csv"
-        code, err = main(
+        done = run_assign(
             "grade", str(folder), "--out", str(out), "--jobs", "2", "--timeout", "5",
             "--max-output", "1", env={"HOME": str(home)},
         )  # fmt: skip
     finally:
         listener.close()
-    assert code == 0, err
+    assert done.returncode == 0, done.stderr
     rows = rows_of(out)
     assert set(rows) == {f"{n}.ipynb" for n in attacks} | set(HONEST)
     for name, (total, says) in HONEST.items():
@@ -376,8 +350,8 @@ def test_an_answer_that_calls_the_rule_is_flagged_not_passed(student: Path, tmp_
         "    theta, state = rule.step(theta, grad, state)\n"
         "    return theta, state.m, state.v\n",
     )
-    code, err = main("grade", str(folder), "--out", str(tmp_path / "g.csv"), "--jobs", "2")
-    assert code == 0, err
+    done = run_assign("grade", str(folder), "--out", str(tmp_path / "g.csv"), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
     for row in rows_of(tmp_path / "g.csv").values():
         assert row["total"] == "0" and row[COLUMN].startswith("flagged: "), row
         assert "Exercise 1: calls the package's own Adam" in row["flags"], row
@@ -389,34 +363,35 @@ def test_shards_merged_equal_one_run(student: Path, tmp_path: Path):
     for name, body in (("ann", CORRECT), ("bob", WRONG), ("cy", "    return theta\n")):
         write(student, folder / f"{name}.ipynb", body)
     whole = tmp_path / "whole.csv"
-    assert main("grade", str(folder), "--out", str(whole), "--jobs", "2")[0] == 0
+    assert run_assign("grade", str(folder), "--out", str(whole), "--jobs", "2").returncode == 0
     parts = []
     for k in (1, 2):
         part = tmp_path / f"part-{k}.csv"
-        code, err = main(
+        done = run_assign(
             "grade", str(folder), "--out", str(part), "--shard", f"{k}/2", "--jobs", "2"
         )
-        assert code == 0, err
+        assert done.returncode == 0, done.stderr
         parts.append(part)
     assert [len(rows_of(p)) for p in parts] == [2, 1]
     merged = tmp_path / "merged.csv"
-    code, err = main("merge", *map(str, parts), "--out", str(merged))
-    assert code == 0, err
+    done = run_assign("merge", *map(str, parts), "--out", str(merged))
+    assert done.returncode == 0, done.stderr
     assert merged.read_text(encoding="utf8") == whole.read_text(encoding="utf8")
-    code, err = main("merge", str(parts[0]), str(parts[0]), "--out", str(tmp_path / "x.csv"))
-    assert code == 2 and "is in two parts" in err
+    done = run_assign("merge", str(parts[0]), str(parts[0]), "--out", str(tmp_path / "x.csv"))
+    assert done.returncode == 2 and "is in two parts" in done.stderr
 
 
 def test_refuses_without_a_sandbox_unless_told(student: Path, tmp_path: Path):
     write(student, tmp_path / "ann.ipynb", CORRECT)
     empty = tmp_path / "bin"
     empty.mkdir()  # a PATH without bwrap
-    code, err = main("grade", str(tmp_path / "ann.ipynb"), "--out", str(tmp_path / "g.csv"),
-                     env={"PATH": str(empty)})  # fmt: skip
-    assert code == 2 and "bubblewrap" in err and "--no-sandbox" in err, err
-    code, err = main("grade", str(tmp_path / "ann.ipynb"), "--out", str(tmp_path / "g.csv"),
-                     "--no-sandbox", env={"PATH": str(empty)})  # fmt: skip
-    assert code == 0, err
+    done = run_assign("grade", str(tmp_path / "ann.ipynb"), "--out", str(tmp_path / "g.csv"),
+                      env={"PATH": str(empty)})  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "bubblewrap" in done.stderr and "--no-sandbox" in done.stderr, done.stderr
+    done = run_assign("grade", str(tmp_path / "ann.ipynb"), "--out", str(tmp_path / "g.csv"),
+                      "--no-sandbox", env={"PATH": str(empty)})  # fmt: skip
+    assert done.returncode == 0, done.stderr
     row = rows_of(tmp_path / "g.csv")["ann.ipynb"]
     assert row["sandbox"] == "none" and row["total"] == "1"
 
