@@ -180,6 +180,7 @@ class Optimizer:
     name = "Optimizer"
     state_type: ClassVar[type[State]] = State
     lr: LearningRate
+    fused = False  # True: the step is one compiled pass (optimizers.fused); set by the rule
 
     def init(self, params: Any) -> State:
         """The state before the first step."""
@@ -193,13 +194,8 @@ class Optimizer:
         """The learning rate used by step ``t`` (``t = 0`` for the first step)."""
         return learning_rate_at(self.lr, t)
 
-    def _inputs(
-        self, params: Any, grads: Any, state: State, check_finite: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Check and convert the arguments of ``step``; never copies needlessly.
-
-        ``check_finite=False``: the fused path counts non-finite gradients in its own pass.
-        """
+    def _inputs(self, params: Any, grads: Any, state: State) -> tuple[np.ndarray, np.ndarray]:
+        """Check and convert the arguments of ``step``; never copies needlessly."""
         if type(state) is not self.state_type:
             raise TypeError(
                 f"state must come from {type(self).__name__}.init(params) "
@@ -217,7 +213,8 @@ class Optimizer:
             raise ValueError(
                 f"grads must have the shape of params {params.shape}, got {grads.shape}"
             )
-        if check_finite and not np.isfinite(grads).all():
+        # the fused pass counts the non-finite gradients itself, saving a pass over them
+        if not self.fused and not np.isfinite(grads).all():
             bad = int(np.size(grads) - np.count_nonzero(np.isfinite(grads)))
             raise _non_finite_grads(bad, state.t + 1)
         return params, grads
@@ -310,7 +307,7 @@ class Momentum(Optimizer):
     def step(
         self, params: Any, grads: Any, state: MomentumState
     ) -> tuple[np.ndarray, MomentumState]:
-        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
+        params, g = self._inputs(params, grads, state)
         lr, beta, t = self.lr_at(state.t), self.beta, state.t + 1
         if self.fused:  # one compiled pass; updates state.v in place
             new_params, non_finite = fused.momentum_step(
@@ -433,7 +430,7 @@ class RMSprop(Optimizer):
         return RMSpropState(v=self._zeros(params))
 
     def step(self, params: Any, grads: Any, state: RMSpropState) -> tuple[np.ndarray, RMSpropState]:
-        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
+        params, g = self._inputs(params, grads, state)
         lr, beta = self.lr_at(state.t), self.beta
         if self.fused:  # one compiled pass; updates state.v in place
             new_params, non_finite = fused.rmsprop_step(
@@ -519,7 +516,7 @@ class Adam(Optimizer):
         return AdamState(m=zeros, v=zeros.copy(), v_max=zeros.copy() if self.amsgrad else None)
 
     def step(self, params: Any, grads: Any, state: AdamState) -> tuple[np.ndarray, AdamState]:
-        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
+        params, g = self._inputs(params, grads, state)
         return self._adam_step(params, g, state, self.lr_at(state.t))
 
     def _adam_step(
@@ -606,7 +603,7 @@ class AdamW(Adam):
         self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
 
     def step(self, params: Any, grads: Any, state: AdamState) -> tuple[np.ndarray, AdamState]:
-        params, g = self._inputs(params, grads, state, check_finite=not self.fused)
+        params, g = self._inputs(params, grads, state)
         lr = self.lr_at(state.t)
         return self._adam_step(params, g, state, lr, decay=1 - lr * self.weight_decay)
 

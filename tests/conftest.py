@@ -290,9 +290,9 @@ class Visit:
 
         Like Playwright's "networkidle" (which its documentation discourages for tests),
         but after ``wait_s`` it returns the requests still open, each with how long it has
-        been open, for the caller to report; an empty list means the page settled.
+        been open, for the caller to report; an empty list means the page settled. (The
+        page has loaded already: ``Visit`` opens it with ``wait_until="load"``.)
         """
-        self.page.wait_for_load_state("load")
         deadline = time.monotonic() + wait_s
         quiet_since = time.monotonic()
         while time.monotonic() - quiet_since < quiet_ms / 1000:
